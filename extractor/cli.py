@@ -1,0 +1,150 @@
+"""The ``mlineage`` command: options, wiring, the summary. Library errors become one line on
+stderr and an exit code (0 ok, 1 no output could be written, 2 usage); never a traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from extractor import __version__
+from extractor.run import ExtractOptions, RunSummary, extract
+from extractor.sources import SourceError
+
+
+def parse_timestamp(value: str) -> datetime:
+    """ISO 8601 with or without an offset; naive times are UTC (as QUERY_HISTORY exports are)."""
+    try:
+        stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as err:
+        raise click.BadParameter(f"not a timestamp: {value!r} (use ISO 8601, e.g. 2026-11-27T00:00Z)") from err
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+class Timestamp(click.ParamType):
+    name = "TIMESTAMP"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_timestamp(value)
+        except click.BadParameter as err:
+            self.fail(err.message, param, ctx)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="mlineage")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
+def cli(verbose: bool) -> None:
+    """Lineage from Snowflake query history, offline, as Parquet."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command("extract")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder; a graph already there is continued.")
+@click.option("--since", "since", metavar="TIMESTAMP|last",
+              help="Only statements that started at or after this; 'last' = the previous run's watermark.")
+@click.option("--until", "until", type=Timestamp(), help="Only statements that started before this.")
+@click.option("--collapse-temporary", is_flag=True,
+              help="Bridge temporary tables (a → tmp → b becomes a → b) instead of keeping them.")
+@click.option("--snapshot", is_flag=True,
+              help="Write a dated snapshot under OUT/snapshots/ and point OUT/latest at it.")
+@click.option("--keep", type=click.IntRange(min=1), help="With --snapshot: keep the last N snapshots.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--batch-rows", type=click.IntRange(min=1), default=65536, hidden=True)
+def extract_command(
+    sources: tuple[str, ...], out: Path, since: str | None, until: datetime | None,
+    collapse_temporary: bool, snapshot: bool, keep: int | None, as_json: bool, batch_rows: int,
+) -> None:
+    """Build (or continue) the lineage graph from query-history exports and .sql scripts.
+
+    SOURCES are files, folders or globs: Snowsight CSV downloads of QUERY_HISTORY, JSON Lines,
+    Parquet (each optionally .gz) and .sql scripts.
+
+    Example:
+
+        mlineage extract exports/query_history_*.csv.gz --out lineage/ --since last
+    """
+    if keep and not snapshot:
+        raise click.UsageError("--keep needs --snapshot")
+    options = ExtractOptions(
+        sources=sources, out=out, since=None if since in (None, "last") else _since(since),
+        since_last=since == "last", until=until, collapse_temporary=collapse_temporary,
+        snapshot=snapshot, keep=keep, batch_rows=batch_rows,
+    )
+    progress = _Progress(enabled=sys.stderr.isatty() and not as_json)
+    try:
+        summary = extract(options, progress=progress.update)
+    except SourceError as err:
+        raise click.ClickException(str(err)) from err
+    except OSError as err:
+        raise click.ClickException(f"cannot write {out}: {err.strerror or err}") from err
+    finally:
+        progress.close()
+    click.echo(json.dumps(summary.as_dict(), sort_keys=True) if as_json else _summary_text(summary))
+
+
+def _since(value: str) -> datetime:
+    try:
+        return parse_timestamp(value)
+    except click.BadParameter as err:
+        raise click.BadParameter(err.message, param_hint="'--since'") from err
+
+
+class _Progress:
+    """A running row count on a terminal; nothing in a pipe."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.rows = 0
+
+    def update(self, rows: int) -> None:
+        self.rows += rows
+        if self.enabled:
+            click.echo(f"\rreading… {self.rows:,} rows", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.enabled and self.rows:
+            click.echo("\r\033[K", err=True, nl=False)
+
+
+def _summary_text(s: RunSummary) -> str:
+    lines = [
+        f"mlineage extract: {s.rows_read} rows read in {s.seconds:.2f} s",
+        f"  statements folded    {s.statements}",
+        f"  distinct statements  {s.unique_statements}",
+        f"  skipped, failed      {s.skipped_failed}",
+        f"  skipped, seen before {s.skipped_duplicate}",
+        f"  skipped, window      {s.skipped_window}",
+        f"  errors               {s.errors}" + (f"  (see {s.out / 'errors.parquet'})" if s.errors else ""),
+        f"  nodes                {s.nodes}",
+        f"  edges                {s.edges}",
+        f"  watermark            {s.watermark.isoformat() if s.watermark else '-'}",
+        f"  output               {s.out}",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Console entry point: click's own errors exit 2 (usage) or 1; anything unexpected is one
+    line on stderr and exit 1."""
+    try:
+        cli.main(standalone_mode=False, prog_name="mlineage")
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except Exception as err:  # noqa: BLE001 — the one place that turns a failure into an exit code
+        click.echo(f"Error: {type(err).__name__}: {err}".splitlines()[0], err=True)
+        sys.exit(1)

@@ -1,0 +1,162 @@
+"""Facts: what one statement says about the objects it touches.
+
+Facts are the seam of the pipeline (see DESIGN.md): derive produces them from one statement,
+fold applies them in time order. They hold only normalised names and plain values, so they hash,
+sort, pickle and cache; no sqlglot object ever crosses this seam.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Domains of node identity (DESIGN.md "Identity"). RELATION is a read or write of a table-like
+# name whose domain only the history knows (a view? a feature view?); fold decides.
+TABLE = "table"
+VIEW = "view"
+STAGE = "stage"
+SCHEMA = "schema"
+DATABASE = "database"
+FEATURE_VIEW = "feature_view"
+DATASET = "dataset"
+MODEL = "model"
+SERVICE = "service"
+RELATION = "relation"
+
+# Edge types (DESIGN.md "Edges").
+DATA = "data"
+DEPENDENCY = "dependency"
+CLONE = "clone"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ObjectName:
+    """A fully resolved object name: unquoted parts folded to upper case, quoted ones kept.
+
+    Containers use fewer parts: a schema is ``(database, name)``, a database ``(name)``, so the
+    unused leading parts are empty strings. A stage name may be ``~`` (the user stage) or
+    ``%TABLE`` (a table stage).
+    """
+
+    domain: str
+    database: str
+    schema: str
+    name: str
+    version: str = ""
+
+    @property
+    def container(self) -> tuple[str, str]:
+        """The (database, schema) that holds a schema object."""
+        return (self.database, self.schema)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Lineage:
+    """Data moved into, or an object defined over, ``target`` from each of ``sources``."""
+
+    target: ObjectName
+    sources: tuple[ObjectName, ...]
+    edge_type: str
+    operation: str
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CreateObject:
+    """An object comes into being (or is replaced: same node, edges kept).
+
+    ``kind`` refines the domain (``dynamic_table``, ``temporary``, ``external_table``, …);
+    ``properties`` are sorted (key, value) pairs such as tags and comments.
+    """
+
+    obj: ObjectName
+    kind: str = ""
+    replace: bool = False
+    properties: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CloneObject:
+    """``CREATE … target CLONE source``: a table, schema or database copied (with time travel)."""
+
+    source: ObjectName
+    target: ObjectName
+    kind: str = ""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class DropObject:
+    obj: ObjectName
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class UndropObject:
+    obj: ObjectName
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RenameObject:
+    """``ALTER … old RENAME TO new``: the identity moves, edges follow."""
+
+    old: ObjectName
+    new: ObjectName
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SwapObjects:
+    """``ALTER … a SWAP WITH b``: the two identities are exchanged."""
+
+    first: ObjectName
+    second: ObjectName
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SetProperties:
+    """Tags or a comment set on an existing object (``ALTER … SET TAG``)."""
+
+    obj: ObjectName
+    properties: tuple[tuple[str, str], ...]
+
+
+Fact = (
+    Lineage
+    | CreateObject
+    | CloneObject
+    | DropObject
+    | UndropObject
+    | RenameObject
+    | SwapObjects
+    | SetProperties
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementError:
+    """A statement that could not be parsed or derived: bound for ``errors.parquet``."""
+
+    stage: str
+    error_type: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What derive says of one statement: its facts, or why it has none."""
+
+    facts: tuple[Fact, ...] = ()
+    error: StatementError | None = None
+    statement_kind: str = field(default="")
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """One row of ``errors.parquet``: a row or statement that could not be read, parsed or derived.
+
+    ``start_time`` is a timezone-aware UTC datetime or None; ``query_hash`` is the hex SHA-1 of
+    the raw text (so a user can find the statement without the text being written out).
+    """
+
+    query_id: str
+    start_time: object
+    stage: str
+    error_type: str
+    message: str
+    query_hash: str

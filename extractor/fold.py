@@ -1,0 +1,295 @@
+"""Fold: facts, in (start_time, query_id) order, applied to the lineage graph.
+
+The only stateful stage. Everything that needs history lives here: renames and swaps move
+identities (the edges of ``a`` belong to ``b`` after ``ALTER TABLE a RENAME TO b``), DROP marks a
+node DELETED and keeps its edges, UNDROP restores it, CREATE OR REPLACE keeps the node and its
+edges, and a schema or database clone expands to one clone edge per object it held at that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import networkx as nx
+
+from extractor import facts as f
+from extractor.facts import Fact, ObjectName
+from extractor.graph import LineageGraph, format_node_id, name_key
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One run of a statement: the metadata fold stamps on what it creates."""
+
+    query_id: str
+    start_time: datetime | None
+    role_name: str = ""
+    user_name: str = ""
+
+
+def fold(state: LineageGraph, occurrence: Occurrence, facts: Iterable[Fact]) -> bool:
+    """Apply one statement's facts. Returns False (and changes nothing) if its query id was
+    folded before, so overlapping windows and reruns never count a statement twice."""
+    if occurrence.query_id in state.seen_query_ids:
+        return False
+    state.seen_query_ids.add(occurrence.query_id)
+    for fact in facts:
+        APPLY[type(fact)](state, occurrence, fact)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _resolve(state: LineageGraph, obj: ObjectName) -> int:
+    """The node holding ``obj``'s name, created (as an object that existed before the log) when
+    the history has not seen it yet."""
+    key = state.find(obj)
+    return key if key is not None else state.add_node(obj)
+
+
+def _stamp_created(attrs: dict[str, Any], occ: Occurrence) -> None:
+    attrs["created_at"] = occ.start_time
+    attrs["created_by_query_id"] = occ.query_id
+
+
+def apply_create(state: LineageGraph, occ: Occurrence, fact: f.CreateObject) -> None:
+    key = state.find(fact.obj)
+    if key is None:
+        key = state.add_node(fact.obj, kind=fact.kind)
+        _stamp_created(state.node(key), occ)
+    attrs = state.node(key)
+    recreated = attrs["status"] != "ACTIVE" or fact.replace or attrs["created_at"] is None
+    if recreated and attrs["created_by_query_id"] != occ.query_id:
+        _stamp_created(attrs, occ)
+    attrs.update(status="ACTIVE", deleted_at=None, kind=fact.kind or attrs["kind"])
+    attrs.pop("dropped_with", None)
+    if fact.obj.domain != f.RELATION:
+        attrs["domain"] = fact.obj.domain
+    attrs["properties"].update(fact.properties)
+
+
+def _add_edge(
+    state: LineageGraph, source: int, target: int, edge_type: str, operation: str, occ: Occurrence
+) -> None:
+    if source == target:
+        return
+    graph = state.graph
+    if not graph.has_edge(source, target, key=edge_type):
+        graph.add_edge(
+            source, target, key=edge_type, operations=set(), query_count=0,
+            first_seen=occ.start_time, first_query_id=occ.query_id,
+            last_seen=occ.start_time, last_query_id=occ.query_id,
+        )
+    edge = graph.edges[source, target, edge_type]
+    edge["operations"].add(operation)
+    edge["query_count"] += 1
+    order = (occ.start_time is not None, occ.start_time, occ.query_id)
+    if order < (edge["first_seen"] is not None, edge["first_seen"], edge["first_query_id"]):
+        edge.update(first_seen=occ.start_time, first_query_id=occ.query_id)
+    if order > (edge["last_seen"] is not None, edge["last_seen"], edge["last_query_id"]):
+        edge.update(last_seen=occ.start_time, last_query_id=occ.query_id)
+
+
+def apply_lineage(state: LineageGraph, occ: Occurrence, fact: f.Lineage) -> None:
+    target = _resolve(state, fact.target)
+    for source in fact.sources:
+        _add_edge(state, _resolve(state, source), target, fact.edge_type, fact.operation, occ)
+
+
+def _clone_object(state: LineageGraph, source: int, target_obj: ObjectName, occ: Occurrence) -> int:
+    attrs = state.node(source)
+    target = state.find(target_obj)
+    if target is None:
+        target = state.add_node(target_obj, kind=attrs["kind"])
+    state.node(target).update(
+        domain=attrs["domain"], kind=attrs["kind"], status="ACTIVE", deleted_at=None,
+        properties=dict(attrs["properties"]),
+    )
+    _stamp_created(state.node(target), occ)
+    _add_edge(state, source, target, f.CLONE, "CLONE", occ)
+    return target
+
+
+def _clone_schema_contents(
+    state: LineageGraph, database: str, schema: str, new_database: str, new_schema: str,
+    occ: Occurrence,
+) -> None:
+    """One clone edge per live table and view of the schema (stages are not cloned with it)."""
+    for key in list(state.in_container(database, schema)):
+        attrs = state.node(key)
+        if attrs["status"] != "ACTIVE" or attrs["domain"] not in (f.TABLE, f.VIEW, f.FEATURE_VIEW):
+            continue
+        if attrs["kind"] == "temporary":
+            continue  # temporary tables are not cloned
+        target = ObjectName(attrs["domain"], new_database, new_schema, attrs["name"], attrs["version"])
+        _clone_object(state, key, target, occ)
+
+
+def _schemas_of(state: LineageGraph, database: str) -> list[str]:
+    """Schemas known in a database: declared ones, and those implied by objects inside."""
+    found = {state.node(k)["name"] if state.node(k)["domain"] == f.SCHEMA else state.node(k)["schema"]
+             for k in state.in_container(database)
+             if state.node(k)["status"] == "ACTIVE"}
+    return sorted(s for s in found if s)
+
+
+def apply_clone(state: LineageGraph, occ: Occurrence, fact: f.CloneObject) -> None:
+    source = _resolve(state, fact.source)
+    if fact.source.domain == f.SCHEMA:
+        _clone_object(state, source, fact.target, occ)
+        _clone_schema_contents(state, fact.source.database, fact.source.name,
+                               fact.target.database, fact.target.name, occ)
+    elif fact.source.domain == f.DATABASE:
+        _clone_object(state, source, fact.target, occ)
+        for schema in _schemas_of(state, fact.source.name):
+            schema_source = _resolve(state, ObjectName(f.SCHEMA, fact.source.name, "", schema))
+            _clone_object(state, schema_source, ObjectName(f.SCHEMA, fact.target.name, "", schema), occ)
+            _clone_schema_contents(state, fact.source.name, schema, fact.target.name, schema, occ)
+    else:
+        target = fact.target
+        _clone_object(state, source, ObjectName(state.node(source)["domain"], target.database,
+                                                target.schema, target.name, target.version), occ)
+
+
+def _contents(state: LineageGraph, obj: ObjectName) -> list[int]:
+    if obj.domain == f.SCHEMA:
+        return list(state.in_container(obj.database, obj.name))
+    if obj.domain == f.DATABASE:
+        return list(state.in_container(obj.name))
+    return []
+
+
+def apply_drop(state: LineageGraph, occ: Occurrence, fact: f.DropObject) -> None:
+    key = _resolve(state, fact.obj)
+    for inner in [key, *_contents(state, fact.obj)]:
+        attrs = state.node(inner)
+        if attrs["status"] == "ACTIVE":
+            attrs.update(status="DELETED", deleted_at=occ.start_time)
+            if inner != key:
+                attrs["dropped_with"] = key
+
+
+def apply_undrop(state: LineageGraph, occ: Occurrence, fact: f.UndropObject) -> None:
+    key = state.find(fact.obj)
+    if key is None:
+        return
+    state.node(key).update(status="ACTIVE", deleted_at=None)
+    for inner in _contents(state, fact.obj):
+        attrs = state.node(inner)
+        if attrs.get("dropped_with") == key:
+            attrs.update(status="ACTIVE", deleted_at=None)
+            attrs.pop("dropped_with")
+
+
+def _merge_into(state: LineageGraph, keep: int, drop: int) -> None:
+    """Fold node ``drop`` into ``keep`` (a rename onto the name of a dropped object)."""
+    graph: nx.MultiDiGraph = state.graph
+    for source, _, edge_type, data in list(graph.in_edges(drop, keys=True, data=True)):
+        if source != keep and not graph.has_edge(source, keep, key=edge_type):
+            graph.add_edge(source, keep, key=edge_type, **data)
+    for _, target, edge_type, data in list(graph.out_edges(drop, keys=True, data=True)):
+        if target != keep and not graph.has_edge(keep, target, key=edge_type):
+            graph.add_edge(keep, target, key=edge_type, **data)
+    graph.remove_node(drop)
+
+
+def _rename_node(state: LineageGraph, key: int, new: ObjectName) -> None:
+    attrs = state.node(key)
+    old = state.object_name(key)
+    if state.names.get(name_key(old)) == key:
+        del state.names[name_key(old)]
+    occupant = state.names.get(name_key(new))
+    if occupant is not None and occupant != key:
+        _merge_into(state, key, occupant)
+    old_id = format_node_id(old.domain, old.database, old.schema, old.name, old.version)
+    attrs["previous_names"] = [*attrs["previous_names"], old_id]
+    attrs.update(database=new.database, schema=new.schema, name=new.name)
+    state.names[name_key(ObjectName(attrs["domain"], new.database, new.schema, new.name, new.version))] = key
+
+
+def _moves(state: LineageGraph, obj: ObjectName, new: ObjectName) -> list[tuple[int, ObjectName]]:
+    """Every node a rename of ``obj`` to ``new`` moves: the object, and a container's contents."""
+    key = _resolve(state, obj)
+    attrs = state.node(key)
+    moves = [(key, ObjectName(attrs["domain"], new.database, new.schema, new.name, attrs["version"]))]
+    for inner in _contents(state, obj):
+        a = state.node(inner)
+        if obj.domain == f.SCHEMA:
+            target = ObjectName(a["domain"], new.database, new.name, a["name"], a["version"])
+        elif a["domain"] == f.SCHEMA:
+            target = ObjectName(f.SCHEMA, new.name, "", a["name"])
+        else:
+            target = ObjectName(a["domain"], new.name, a["schema"], a["name"], a["version"])
+        moves.append((inner, target))
+    return moves
+
+
+def apply_rename(state: LineageGraph, occ: Occurrence, fact: f.RenameObject) -> None:
+    for key, target in _moves(state, fact.old, fact.new):
+        _rename_node(state, key, target)
+
+
+def apply_swap(state: LineageGraph, occ: Occurrence, fact: f.SwapObjects) -> None:
+    """Both moves are computed before either is made, then applied through a free slot."""
+    first = _moves(state, fact.first, fact.second)
+    second = _moves(state, fact.second, fact.first)
+    for key, _ in first + second:
+        name = state.object_name(key)
+        if state.names.get(name_key(name)) == key:
+            del state.names[name_key(name)]
+    for key, target in first + second:
+        attrs = state.node(key)
+        old_id = state.node_id(key)
+        attrs["previous_names"] = [*attrs["previous_names"], old_id]
+        attrs.update(database=target.database, schema=target.schema, name=target.name)
+        state.names[name_key(state.object_name(key))] = key
+
+
+def apply_properties(state: LineageGraph, occ: Occurrence, fact: f.SetProperties) -> None:
+    state.node(_resolve(state, fact.obj))["properties"].update(fact.properties)
+
+
+APPLY: dict[type, Any] = {
+    f.CreateObject: apply_create,
+    f.Lineage: apply_lineage,
+    f.CloneObject: apply_clone,
+    f.DropObject: apply_drop,
+    f.UndropObject: apply_undrop,
+    f.RenameObject: apply_rename,
+    f.SwapObjects: apply_swap,
+    f.SetProperties: apply_properties,
+}
+
+
+def collapse_temporary(state: LineageGraph) -> nx.MultiDiGraph:
+    """A copy of the graph where each temporary table is bridged: a → tmp → b becomes a → b
+    (Snowflake's "preserving lineage through temporary tables"). The edge keeps the downstream
+    edge's type and the union of both operations, counts and first/last seen."""
+    graph = state.graph.copy()
+    for key in sorted(graph.nodes):
+        if graph.nodes[key]["kind"] != "temporary":
+            continue
+        ins = list(graph.in_edges(key, keys=True, data=True))
+        outs = list(graph.out_edges(key, keys=True, data=True))
+        for source, _, _, into in ins:
+            for _, target, edge_type, out in outs:
+                if source == target:
+                    continue
+                bridged = {
+                    "operations": set(into["operations"]) | set(out["operations"]),
+                    "query_count": min(into["query_count"], out["query_count"]),
+                    "first_seen": out["first_seen"], "first_query_id": out["first_query_id"],
+                    "last_seen": out["last_seen"], "last_query_id": out["last_query_id"],
+                }
+                if graph.has_edge(source, target, key=edge_type):
+                    existing = graph.edges[source, target, edge_type]
+                    existing["operations"] |= bridged["operations"]
+                    existing["query_count"] += bridged["query_count"]
+                else:
+                    graph.add_edge(source, target, key=edge_type, **bridged)
+        graph.remove_node(key)
+    return graph

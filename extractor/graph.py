@@ -1,0 +1,108 @@
+"""The lineage graph: node identity, the networkx graph, and the name index that fold keeps.
+
+Nodes are keyed by a stable integer (the object), not by its name: a rename or swap changes a
+node's name attributes and the index, never the graph's keys, so edges follow objects for free.
+``node_id`` (the printable key of DESIGN.md) is computed from the current name when written out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from extractor import facts as f
+from extractor.facts import ObjectName
+
+PLAIN_PART = re.compile(r"[A-Z_][A-Z0-9_$]*\Z")
+
+# Tables, views and feature views share one namespace in a schema (a view cannot be named like a
+# table); stages, containers and ML objects each have their own.
+TABLE_LIKE = frozenset({f.TABLE, f.VIEW, f.FEATURE_VIEW, f.RELATION})
+
+NameKey = tuple[str, str, str, str, str]
+
+
+def quote_part(part: str) -> str:
+    """DESIGN.md: a plain upper-case identifier is written bare, any other in double quotes."""
+    return part if PLAIN_PART.match(part) else '"' + part.replace('"', '""') + '"'
+
+
+def format_node_id(domain: str, database: str, schema: str, name: str, version: str = "") -> str:
+    """``table:DB.S.T``, ``schema:DB.S``, ``database:DB``, ``dataset:DB.S.D@1.0``."""
+    parts = ".".join(quote_part(p) for p in (database, schema, name) if p)
+    return f"{domain}:{parts}" + (f"@{version}" if version else "")
+
+
+def namespace(domain: str) -> str:
+    return f.RELATION if domain in TABLE_LIKE else domain
+
+
+def name_key(obj: ObjectName) -> NameKey:
+    return (namespace(obj.domain), obj.database, obj.schema, obj.name, obj.version)
+
+
+@dataclass
+class LineageGraph:
+    """Fold's state: the graph, which node holds each name, and the statements already folded."""
+
+    graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+    names: dict[NameKey, int] = field(default_factory=dict)
+    seen_query_ids: set[str] = field(default_factory=set)
+    next_node: int = 0
+
+    def node(self, key: int) -> dict[str, Any]:
+        return self.graph.nodes[key]
+
+    def node_id(self, key: int) -> str:
+        attrs = self.graph.nodes[key]
+        return format_node_id(
+            attrs["domain"], attrs["database"], attrs["schema"], attrs["name"], attrs["version"]
+        )
+
+    def find(self, obj: ObjectName) -> int | None:
+        return self.names.get(name_key(obj))
+
+    def add_node(self, obj: ObjectName, **attrs: Any) -> int:
+        key = self.next_node
+        self.next_node += 1
+        domain = f.TABLE if obj.domain == f.RELATION else obj.domain
+        self.graph.add_node(
+            key,
+            domain=domain,
+            kind=attrs.pop("kind", ""),
+            database=obj.database,
+            schema=obj.schema,
+            name=obj.name,
+            version=obj.version,
+            status=attrs.pop("status", "ACTIVE"),
+            created_at=attrs.pop("created_at", None),
+            deleted_at=None,
+            created_by_query_id=attrs.pop("created_by_query_id", ""),
+            previous_names=[],
+            properties=attrs.pop("properties", {}),
+            **attrs,
+        )
+        self.names[name_key(obj)] = key
+        return key
+
+    def object_name(self, key: int) -> ObjectName:
+        a = self.graph.nodes[key]
+        return ObjectName(a["domain"], a["database"], a["schema"], a["name"], a["version"])
+
+    def in_container(self, database: str, schema: str | None = None) -> Iterator[int]:
+        """Nodes inside a database (and schema), in creation order: schemas hold tables, views,
+        stages and ML objects; databases also hold their schemas."""
+        for key in sorted(self.graph.nodes):
+            a = self.graph.nodes[key]
+            if a["domain"] == f.DATABASE:
+                continue
+            if a["domain"] == f.SCHEMA:
+                if schema is None and a["database"] == database:
+                    yield key
+                continue
+            if a["database"] == database and (schema is None or a["schema"] == schema):
+                yield key
