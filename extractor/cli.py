@@ -142,8 +142,12 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
+    except click.UsageError as err:
+        command = err.ctx.command_path if err.ctx else "mlineage"
+        click.echo(f"Error: {err.format_message()} (see '{command} --help')", err=True)
+        sys.exit(err.exit_code)
     except click.ClickException as err:
-        err.show()
+        click.echo(f"Error: {err.format_message()}", err=True)
         sys.exit(err.exit_code)
     except Exception as err:  # noqa: BLE001 — the one place that turns a failure into an exit code
         click.echo(f"Error: {type(err).__name__}: {err}".splitlines()[0], err=True)

@@ -10,7 +10,8 @@ Snowflake rules followed here, with their manual pages:
   view, materialized view or dynamic table they resolve in the schema of the object being defined
   (https://docs.snowflake.com/en/sql-reference/name-resolution).
 - A CTE name shadows a table of the same name for the rest of its WITH clause, but not inside its
-  own body unless the WITH is RECURSIVE.
+  own body unless it is recursive (RECURSIVE is optional in Snowflake: a UNION body counts)
+  (https://docs.snowflake.com/en/user-guide/queries-cte).
 """
 
 from __future__ import annotations
@@ -143,8 +144,11 @@ def _cte_names_visible(table: exp.Table) -> set[str]:
         elif isinstance(node, exp.With) and isinstance(child, exp.CTE):
             ctes = node.expressions
             position = next(i for i, c in enumerate(ctes) if c is child)
-            visible = ctes[: position + 1] if node.args.get("recursive") else ctes[:position]
-            names.update(normalize_identifier(c.args["alias"].this) for c in visible)
+            names.update(normalize_identifier(c.args["alias"].this) for c in ctes[:position])
+            if node.args.get("recursive") or isinstance(child.this, exp.Union):
+                # Snowflake makes RECURSIVE optional: a CTE whose body is anchor UNION [ALL]
+                # member may refer to itself. A plain body naming itself reads the table.
+                names.add(normalize_identifier(child.args["alias"].this))
         child, node = node, node.parent
     return names
 
@@ -295,8 +299,7 @@ def object_properties(props: list[exp.Expr], ctx: Context) -> tuple[tuple[str, s
 
 
 def _tag_pair(name: exp.Expr, value: exp.Expr | None, ctx: Context) -> tuple[str, str]:
-    parts = [normalize_identifier(p) for p in name.parts] if hasattr(name, "parts") else []
-    tag = qualify(parts or [normalize_identifier(name)], ctx, "tag")
+    tag = qualify(_parse_dotted(name.sql(dialect=MlSnowflake)), ctx, "tag")
     key = "tag:" + ".".join(p for p in (tag.database, tag.schema, tag.name) if p)
     return key, value.name if value is not None else ""
 

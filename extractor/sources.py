@@ -83,12 +83,12 @@ _FORMATS = MappingProxyType(
 )
 _KNOWN_EXTENSIONS = ".csv, .jsonl, .ndjson, .json, .parquet or .sql, optionally .gz"
 
-# Snowsight CSVs hold 100K-character query texts (QUERY_HISTORY truncates there); a CSV row must
-# fit in one block, so blocks never go below 4 MiB, and stay under 32 MiB to bound memory.
-_MIN_BLOCK = 4 << 20
-_MAX_BLOCK = 32 << 20
+# A CSV row must fit in one block: QUERY_HISTORY truncates texts at 100K characters (at most
+# 400 KB of UTF-8), so 4 MiB leaves room. Arrow's CSV reader reads about 32 blocks ahead of the
+# consumer whatever ``use_threads`` says, so memory is ~32 blocks: keep them small.
+_CSV_BLOCK = 4 << 20
 # JSON Lines batches are also cut by size, so a file of huge lines stays bounded.
-_MAX_JSON_BATCH_BYTES = 32 << 20
+_MAX_JSON_BATCH_BYTES = 16 << 20
 
 _GLOB_MAGIC = re.compile(r"[*?[]")
 # Per-value timestamp fallback: date, time, optional fraction, optional zone (Z, ±HH, ±HHMM, ±HH:MM).
@@ -353,14 +353,13 @@ def _csv_chunks(
         return "skip"
 
     wanted = list(dict.fromkeys(columns.values()))
-    block_size = min(max(batch_rows * 512, _MIN_BLOCK), _MAX_BLOCK)
     rename = {actual: canonical for canonical, actual in columns.items()}
     delivered = 0
     with _open_stream(path, gzipped) as stream:
         try:
             reader = pa_csv.open_csv(
                 stream,
-                read_options=pa_csv.ReadOptions(block_size=block_size),
+                read_options=pa_csv.ReadOptions(block_size=_CSV_BLOCK),
                 parse_options=pa_csv.ParseOptions(
                     newlines_in_values=True, invalid_row_handler=skip_invalid_row
                 ),
