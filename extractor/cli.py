@@ -3,6 +3,8 @@ stderr and an exit code (0 ok, 1 no output could be written, 2 usage); never a t
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import sys
@@ -13,6 +15,16 @@ from typing import Any
 import click
 
 from extractor import __version__
+from extractor.query import (
+    COLUMNS,
+    DIRECTIONS,
+    MAX_DISTANCE,
+    LineageQueryError,
+    load_graph,
+    resolve_object,
+    rows_as_dicts,
+    trace,
+)
 from extractor.run import ExtractOptions, RunSummary, extract
 from extractor.sources import SourceError
 
@@ -91,6 +103,68 @@ def extract_command(
     finally:
         progress.close()
     click.echo(json.dumps(summary.as_dict(), sort_keys=True) if as_json else _summary_text(summary))
+
+
+@cli.command("lineage")
+@click.argument("object_name", metavar="OBJECT")
+@click.option("--graph", "graph_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="An output folder of `mlineage extract`.")
+@click.option("--domain", help="table, view, feature_view, stage, dataset, model (or MODULE), service.")
+@click.option("--version", help="Dataset or model version (default: the latest seen).")
+@click.option("--direction", type=click.Choice(DIRECTIONS, case_sensitive=False), default="downstream",
+              show_default=True)
+@click.option("--distance", type=int, default=MAX_DISTANCE, show_default=True, help="1 to 5.")
+@click.option("--database", help="Current database for unqualified names.")
+@click.option("--schema", help="Current schema for unqualified names.")
+@click.option("--at", "at", type=Timestamp(), help="Answer as the graph stood at this time.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+def lineage_command(
+    object_name: str, graph_dir: Path, domain: str | None, version: str | None, direction: str,
+    distance: int, database: str | None, schema: str | None, at: datetime | None, fmt: str,
+) -> None:
+    """Lineage of one object, with the columns of Snowflake's GET_LINEAGE.
+
+    Example:
+
+        mlineage lineage ML.FS.MY_DATASET --version 1.0 --domain dataset --graph lineage/
+    """
+    try:
+        graph = load_graph(graph_dir)
+        start = resolve_object(graph, object_name, domain, version, database and database.upper(),
+                               schema and schema.upper())
+        rows = rows_as_dicts(trace(graph, start, direction, distance, at))
+    except LineageQueryError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(format_rows(rows, list(COLUMNS), fmt), nl=False)
+
+
+def format_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> str:
+    """Rows as an aligned text table, JSON Lines or CSV."""
+    if fmt == "json":
+        return "".join(json.dumps(r, default=str, sort_keys=False) + "\n" for r in rows)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({c: "" if r[c] is None else r[c] for c in columns} for r in rows)
+        return buffer.getvalue()
+    if not rows:
+        return "(no lineage)\n"
+    shown = [c for c in columns if any(r[c] is not None for r in rows)]
+    cells = [[_cell(r[c]) for c in shown] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(shown)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
 
 
 def _since(value: str) -> datetime:

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -91,7 +92,7 @@ _CSV_BLOCK = 4 << 20
 _MAX_JSON_BATCH_BYTES = 16 << 20
 
 _GLOB_MAGIC = re.compile(r"[*?[]")
-# Per-value timestamp fallback: date, time, optional fraction, optional zone (Z, ±HH, ±HHMM, ±HH:MM).
+# Per-value timestamp fallback: date, time, fraction, zone (Z, ±HH, ±HHMM, ±HH:MM).
 _TIMESTAMP = re.compile(
     r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?\s*"
     r"(Z|[+-]\d{2}(?::?\d{2})?)?",
@@ -149,8 +150,9 @@ def _walk(folder: Path, base: Path) -> list[_Source]:
 
 
 def _expand_glob(spec: str) -> list[_Source]:
-    parts = Path(spec).parts
-    fixed = [p for p in _takewhile_plain(parts)]
+    """Files a glob matches (folders it matches are searched), named relative to the part of
+    the pattern before its first wildcard: ``logs/**/*.sql`` names ``logs/a/b.sql`` ``a/b.sql``."""
+    fixed = list(_takewhile_plain(Path(spec).parts))
     base = Path(*fixed) if fixed else Path(".")
     found: list[_Source] = []
     for match in sorted(glob.glob(spec, recursive=True)):
@@ -257,7 +259,9 @@ def read_query_log(
     name = name or path.name
     fmt = _format_of(path)
     if fmt is None or fmt[0] == "sql":
-        raise SourceError(f"{name}: not a query log (expected .csv, .jsonl, .ndjson, .json, .parquet)")
+        raise SourceError(
+            f"{name}: not a query log (expected .csv, .jsonl, .ndjson, .json, .parquet)"
+        )
     kind, gzipped = fmt
     recorded = 0
 
@@ -267,20 +271,32 @@ def read_query_log(
         on_error(record)
 
     rows = 0
-    if path.stat().st_size > 0:
-        readers = {"csv": _csv_chunks, "jsonl": _jsonl_chunks, "parquet": _parquet_chunks}
-        chunks = readers[kind](path, name, gzipped, counting_sink, batch_rows)
-        for chunk in chunks:
-            rows += chunk.num_rows
-            batch = _canonical_batch(chunk, name, counting_sink)
-            if batch.num_rows:
-                yield batch
+    readers = {"csv": _csv_chunks, "jsonl": _jsonl_chunks, "parquet": _parquet_chunks}
+    try:
+        if path.stat().st_size > 0:
+            # Readers turn failures after the file is open into read_error records; what
+            # reaches here failed to open.
+            for chunk in readers[kind](path, name, gzipped, counting_sink, batch_rows):
+                rows += chunk.num_rows
+                batch = _canonical_batch(chunk, name, counting_sink)
+                if batch.num_rows:
+                    yield batch
+    except OSError as error:
+        raise _cannot_read(name, error) from error
     if rows == 0 and recorded == 0:
         on_error(_empty_file(name))
 
 
+def _cannot_read(name: str, error: BaseException) -> SourceError:
+    """A file that vanished or cannot be opened is a fatal input problem, not a row problem."""
+    reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+    return SourceError(f"{name}: cannot read ({reason})")
+
+
 def _empty_file(name: str) -> ErrorRecord:
-    return ErrorRecord("", None, "source", "empty_file", f"{name}: empty file, no rows", text_hash(""))
+    return ErrorRecord(
+        "", None, "source", "empty_file", f"{name}: empty file, no rows", text_hash("")
+    )
 
 
 def _match_columns(names: Iterable[str], file_name: str) -> dict[str, str]:
@@ -344,7 +360,10 @@ def _csv_chunks(
         where = f" at row {row.number}" if row.number is not None else ""
         on_error(
             ErrorRecord(
-                query_id, None, "source", "malformed_row",
+                query_id,
+                None,
+                "source",
+                "malformed_row",
                 f"{name}: malformed CSV row{where}: expected {row.expected_columns} fields, "
                 f"found {row.actual_columns}",
                 text_hash(row.text),
@@ -378,7 +397,7 @@ def _csv_chunks(
                         batch.num_rows,
                         lambda i, base=base: f"row {base + i + 1}",
                     )
-        except pa.ArrowInvalid as error:
+        except (pa.ArrowInvalid, OSError) as error:
             on_error(_read_error(name, error, delivered))
 
 
@@ -388,8 +407,12 @@ def _read_error(name: str, error: Exception, delivered: int) -> ErrorRecord:
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
     logger.warning("%s: stopped reading after %d rows: %s", name, delivered, reason)
     return ErrorRecord(
-        "", None, "source", "read_error",
-        f"{name}: unreadable after row {delivered}: {reason}", text_hash(""),
+        "",
+        None,
+        "source",
+        "read_error",
+        f"{name}: unreadable after row {delivered}: {reason}",
+        text_hash(""),
     )
 
 
@@ -403,9 +426,14 @@ def _jsonl_chunks(
     schema: pa.Schema | None = None
     rename: dict[str, str] = {}
     line_no = 0
+    delivered = 0
     with opener(path, "rb") as handle:
         while True:
-            lines = _take_lines(handle, batch_rows)
+            try:
+                lines = _take_lines(handle, batch_rows)
+            except (EOFError, OSError, zlib.error) as error:
+                on_error(_read_error(name, error, delivered))
+                return
             if not lines:
                 return
             first = line_no + 1
@@ -415,19 +443,18 @@ def _jsonl_chunks(
                 continue
             if schema is None:
                 schema, rename = _json_plan(lines, name)
+            table: pa.Table | None = None
             try:
                 table = _parse_json_lines(lines, schema)
-            except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+            except pa.ArrowInvalid as error:
                 logger.debug("%s: lines %d-%d re-read one by one: %s", name, first, line_no, error)
+            if table is None or table.num_rows != len(numbers):
                 chunk = _json_lines_one_by_one(lines, first, name, on_error)
                 if chunk is not None:
+                    delivered += chunk.num_rows
                     yield chunk
                 continue
-            if table.num_rows != len(numbers):
-                chunk = _json_lines_one_by_one(lines, first, name, on_error)
-                if chunk is not None:
-                    yield chunk
-                continue
+            delivered += table.num_rows
             yield _RawChunk(
                 {rename[n]: table.column(n).combine_chunks() for n in table.schema.names},
                 table.num_rows,
@@ -446,22 +473,23 @@ def _take_lines(handle: IO[bytes], batch_rows: int) -> list[bytes]:
     return lines
 
 
-_JSON_TYPES = MappingProxyType({str: pa.string(), bool: pa.bool_(), int: pa.int64(), float: pa.float64()})
+_JSON_TYPES = MappingProxyType(
+    {str: pa.string(), bool: pa.bool_(), int: pa.int64(), float: pa.float64()}
+)
 
 
 def _json_plan(lines: Sequence[bytes], name: str) -> tuple[pa.Schema, dict[str, str]]:
     """The explicit Arrow schema for the fast path, from the keys and value types of the first
     object: keys match case-insensitively, so the file's own spelling is used."""
-    for line in lines:
-        if not line.strip():
-            continue
+    content = [line for line in lines if line.strip()]
+    if content and content[0].lstrip().startswith(b"["):
+        raise SourceError(f"{name}: a JSON array, expected JSON Lines (one object per line)")
+    for line in content:
         try:
             first = json.loads(line.decode("utf-8", errors="replace"))
         except json.JSONDecodeError:
             continue
         if not isinstance(first, dict):
-            if isinstance(first, list):
-                raise SourceError(f"{name}: expected JSON Lines (one object per line), found an array")
             continue
         columns = _match_columns(first.keys(), name)
         # Writers that drop null keys leave optional columns out of the first object: expect
@@ -469,7 +497,9 @@ def _json_plan(lines: Sequence[bytes], name: str) -> tuple[pa.Schema, dict[str, 
         upper = columns["query_id"].isupper()
         for field in CANONICAL_SCHEMA:
             columns.setdefault(field.name, field.name.upper() if upper else field.name)
-        fields = [(key, _JSON_TYPES.get(type(first.get(key)), pa.string())) for key in columns.values()]
+        fields = [
+            (key, _JSON_TYPES.get(type(first.get(key)), pa.string())) for key in columns.values()
+        ]
         return pa.schema(fields), {key: canonical for canonical, key in columns.items()}
     raise SourceError(f"{name}: no JSON object in the first {len(lines)} lines")
 
@@ -481,7 +511,9 @@ def _parse_json_lines(lines: Sequence[bytes], schema: pa.Schema) -> pa.Table:
     return pa_json.read_json(
         io.BytesIO(data),
         read_options=pa_json.ReadOptions(use_threads=False, block_size=max(len(data), 1 << 20)),
-        parse_options=pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+        parse_options=pa_json.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="ignore"
+        ),
     )
 
 
@@ -507,13 +539,23 @@ def _json_lines_one_by_one(
         else:
             reason = "not a JSON object"
         if not isinstance(obj, dict):
-            on_error(ErrorRecord("", None, "source", "malformed_row",
-                                 f"{name}: line {number}: {reason}", text_hash(text)))
+            on_error(
+                ErrorRecord(
+                    "",
+                    None,
+                    "source",
+                    "malformed_row",
+                    f"{name}: line {number}: {reason}",
+                    text_hash(text),
+                )
+            )
             continue
         upper = {str(k).strip().upper(): v for k, v in obj.items()}
         for column, column_values in values.items():
             value = upper.get(column.upper())
-            column_values.append(value if value is None or isinstance(value, str) else json.dumps(value))
+            column_values.append(
+                value if value is None or isinstance(value, str) else json.dumps(value)
+            )
         if not valid:
             bad_text.add(len(numbers))
         numbers.append(number)
@@ -534,15 +576,21 @@ def _parquet_chunks(
     file first, because Parquet needs random access to read its footer."""
     with tempfile.TemporaryFile() if gzipped else open(path, "rb") as handle:
         if gzipped:
-            with _open_stream(path, gzipped) as stream:
-                shutil.copyfileobj(stream, handle)
+            try:
+                with _open_stream(path, gzipped) as stream:
+                    shutil.copyfileobj(stream, handle)
+            except OSError as error:
+                on_error(_read_error(name, error, 0))
+                return
             if handle.tell() == 0:
                 return
             handle.seek(0)
         try:
             parquet = pq.ParquetFile(handle)
         except pa.ArrowInvalid as error:
-            raise SourceError(f"{name}: not a Parquet file ({str(error).splitlines()[0]})") from error
+            raise SourceError(
+                f"{name}: not a Parquet file ({str(error).splitlines()[0]})"
+            ) from error
         columns = _match_columns(parquet.schema_arrow.names, name)
         rename = {actual: canonical for canonical, actual in columns.items()}
         delivered = 0
@@ -581,16 +629,28 @@ def _canonical_batch(chunk: _RawChunk, name: str, on_error: ErrorSink) -> pa.Rec
     for column in _TIME_COLUMNS:
         raw = chunk.columns.get(column)
         arrays[column] = pa.nulls(n, UTC_TIMESTAMP) if raw is None else _to_timestamp(raw)
-    batch = pa.RecordBatch.from_arrays([arrays[f.name] for f in CANONICAL_SCHEMA], schema=CANONICAL_SCHEMA)
+    batch = pa.RecordBatch.from_arrays(
+        [arrays[f.name] for f in CANONICAL_SCHEMA], schema=CANONICAL_SCHEMA
+    )
 
-    ids, texts, starts = batch.column("query_id"), batch.column("query_text"), batch.column("start_time")
+    ids, texts, starts = (
+        batch.column("query_id"),
+        batch.column("query_text"),
+        batch.column("start_time"),
+    )
     for i in sorted(bad_text):
         where = f" in {', '.join(bad_text[i])}" if bad_text[i] else ""
-        on_error(ErrorRecord(
-            ids[i].as_py(), starts[i].as_py(), "source", "encoding",
-            f"{name}: {chunk.labels(i)}: invalid UTF-8{where}, decoded with replacement characters",
-            text_hash(texts[i].as_py()),
-        ))
+        on_error(
+            ErrorRecord(
+                ids[i].as_py(),
+                starts[i].as_py(),
+                "source",
+                "encoding",
+                f"{name}: {chunk.labels(i)}: invalid UTF-8{where}, "
+                "decoded with replacement characters",
+                text_hash(texts[i].as_py()),
+            )
+        )
     missing_start = pc.is_null(starts)
     if not pc.any(missing_start).as_py():
         return batch
@@ -598,11 +658,16 @@ def _canonical_batch(chunk: _RawChunk, name: str, on_error: ErrorSink) -> pa.Rec
     for i in pc.indices_nonzero(missing_start).to_pylist():
         value = raw_start[i].as_py()
         shown = "empty" if value in (None, "", b"") else f"{_shown(value)!r} is not a timestamp"
-        on_error(ErrorRecord(
-            ids[i].as_py(), None, "source", "bad_timestamp",
-            f"{name}: {chunk.labels(i)}: START_TIME {shown}; row dropped",
-            text_hash(texts[i].as_py()),
-        ))
+        on_error(
+            ErrorRecord(
+                ids[i].as_py(),
+                None,
+                "source",
+                "bad_timestamp",
+                f"{name}: {chunk.labels(i)}: START_TIME {shown}; row dropped",
+                text_hash(texts[i].as_py()),
+            )
+        )
     return batch.filter(pc.invert(missing_start))
 
 
@@ -622,7 +687,9 @@ def _to_text(array: pa.Array) -> tuple[pa.Array, list[int]]:
     if pa.types.is_null(array.type):
         return pa.nulls(len(array), pa.string()), []
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-        array = array.view(pa.large_binary() if pa.types.is_large_string(array.type) else pa.binary())
+        array = array.view(
+            pa.large_binary() if pa.types.is_large_string(array.type) else pa.binary()
+        )
     if pa.types.is_binary(array.type) or pa.types.is_large_binary(array.type):
         try:
             return pc.cast(array, pa.string()), []
@@ -682,7 +749,9 @@ def _cast_timestamps(text: pa.Array) -> pa.Array:
     text = pc.replace_substring_regex(
         text, pattern=r"\s+(Z|z|[+-]\d{2}(?::?\d{2})?)$", replacement=r"\1"
     )
-    zoned = pc.match_substring_regex(text, pattern=r"\d:\d{2}(?:\.\d+)?(?:Z|z|[+-]\d{2}(?::?\d{2})?)$")
+    zoned = pc.match_substring_regex(
+        text, pattern=r"\d:\d{2}(?:\.\d+)?(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
+    )
     text = pc.if_else(zoned, text, pc.binary_join_element_wise(text, "Z", ""))
     return pc.cast(text, UTC_TIMESTAMP)
 
@@ -824,7 +893,9 @@ def _apply_use(statement: str, context: _Context) -> _Context:
     if not isinstance(tree, exp.Use) or not isinstance(tree.this, exp.Table):
         return context
     kind_node = tree.args.get("kind")
-    kind = (kind_node.name if isinstance(kind_node, exp.Expression) else str(kind_node or "")).upper()
+    kind = (
+        kind_node.name if isinstance(kind_node, exp.Expression) else str(kind_node or "")
+    ).upper()
     target = tree.this
     if isinstance(target.this, exp.DynamicIdentifier):
         literal = target.this.this
@@ -865,17 +936,25 @@ def read_sql_script(
     name = name or path.name
     fmt = _format_of(path)
     gzipped = fmt is not None and fmt[1]
-    with gzip.open(path, "rb") if gzipped else open(path, "rb") as handle:
-        raw = handle.read()
+    try:
+        with gzip.open(path, "rb") if gzipped else open(path, "rb") as handle:
+            raw = handle.read()
+    except (EOFError, OSError, zlib.error) as error:
+        raise _cannot_read(name, error) from error
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         text = raw.decode("utf-8-sig", errors="replace")
-        on_error(ErrorRecord(
-            "", None, "source", "encoding",
-            f"{name}: invalid UTF-8 at byte {error.start}, decoded with replacement characters",
-            text_hash(text),
-        ))
+        on_error(
+            ErrorRecord(
+                "",
+                None,
+                "source",
+                "encoding",
+                f"{name}: invalid UTF-8 at byte {error.start}, decoded with replacement characters",
+                text_hash(text),
+            )
+        )
     spans = _statement_spans(text)
     if not spans:
         on_error(_empty_file(name))

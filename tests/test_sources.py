@@ -137,14 +137,17 @@ def test_csv_headers_match_case_insensitively_in_any_order(tmp_path: Path) -> No
     )
     rows, errors = rows_of([str(path)])
     assert errors == []
-    assert [(r["query_id"], r["query_text"], r["database_name"], r["start_time"]) for r in rows] == [
-        ("q9", 'select "x"', "Db", datetime(2024, 11, 19, 10, 55, 17, tzinfo=UTC))
-    ]
+    assert [
+        (r["query_id"], r["query_text"], r["database_name"], r["start_time"]) for r in rows
+    ] == [("q9", 'select "x"', "Db", datetime(2024, 11, 19, 10, 55, 17, tzinfo=UTC))]
     assert rows[0]["schema_name"] is None and rows[0]["session_id"] is None
 
 
 def test_csv_text_literally_null_stays_text(tmp_path: Path) -> None:
-    path = write(tmp_path / "h.csv", "QUERY_ID,QUERY_TEXT,START_TIME,ROLE_NAME\nq1,NULL,2024-11-19 10:55:17,NULL\n")
+    path = write(
+        tmp_path / "h.csv",
+        "QUERY_ID,QUERY_TEXT,START_TIME,ROLE_NAME\nq1,NULL,2024-11-19 10:55:17,NULL\n",
+    )
     rows, _ = rows_of([str(path)])
     assert (rows[0]["query_text"], rows[0]["role_name"]) == ("NULL", "NULL")
 
@@ -152,30 +155,53 @@ def test_csv_text_literally_null_stays_text(tmp_path: Path) -> None:
 @pytest.mark.parametrize("suffix", [".jsonl", ".ndjson", ".json"])
 def test_json_lines_with_numbers_and_omitted_keys(tmp_path: Path, suffix: str) -> None:
     records = [
-        {"query_id": "a", "query_text": "select 1", "start_time": "2024-11-19T10:55:17Z",
-         "session_id": 42, "bytes_scanned": 10, "nested": {"x": [1]}},
-        {"query_id": "b", "query_text": "select\n2", "start_time": "2024-11-19T10:55:18Z",
-         "session_id": 43, "database_name": "DB", "schema_name": ""},
+        {
+            "query_id": "a",
+            "query_text": "select 1",
+            "start_time": "2024-11-19T10:55:17Z",
+            "session_id": 42,
+            "bytes_scanned": 10,
+            "nested": {"x": [1]},
+        },
+        {
+            "query_id": "b",
+            "query_text": "select\n2",
+            "start_time": "2024-11-19T10:55:18Z",
+            "session_id": 43,
+            "database_name": "DB",
+            "schema_name": "",
+        },
     ]
     path = write(tmp_path / f"history{suffix}", jsonl(records) + "\n")
     rows, errors = rows_of([str(path)])
     assert errors == []
-    assert [(r["query_id"], r["query_text"], r["session_id"], r["database_name"], r["schema_name"])
-            for r in rows] == [("a", "select 1", "42", None, None), ("b", "select\n2", "43", "DB", None)]
+    assert [
+        (r["query_id"], r["query_text"], r["session_id"], r["database_name"], r["schema_name"])
+        for r in rows
+    ] == [("a", "select 1", "42", None, None), ("b", "select\n2", "43", "DB", None)]
     assert rows[1]["start_time"] == datetime(2024, 11, 19, 10, 55, 18, tzinfo=UTC)
 
 
 def test_json_lines_with_mixed_types_fall_back_line_by_line(tmp_path: Path) -> None:
-    records = [log_row(QUERY_ID="a", SESSION_ID=1), log_row(QUERY_ID="b", SESSION_ID="s-2"),
-               log_row(QUERY_ID="c", SESSION_ID=None)]
+    records = [
+        log_row(QUERY_ID="a", SESSION_ID=1),
+        log_row(QUERY_ID="b", SESSION_ID="s-2"),
+        log_row(QUERY_ID="c", SESSION_ID=None),
+    ]
     path = write(tmp_path / "h.jsonl", jsonl(records))
     rows, errors = rows_of([str(path)])
     assert errors == []
-    assert [(r["query_id"], r["session_id"]) for r in rows] == [("a", "1"), ("b", "s-2"), ("c", None)]
+    assert [(r["query_id"], r["session_id"]) for r in rows] == [
+        ("a", "1"),
+        ("b", "s-2"),
+        ("c", None),
+    ]
 
 
 def test_malformed_json_line_is_recorded_and_neighbours_kept(tmp_path: Path) -> None:
-    text = jsonl([log_row(QUERY_ID="a")]) + "{not json\n" + "[1, 2]\n" + jsonl([log_row(QUERY_ID="c")])
+    text = (
+        jsonl([log_row(QUERY_ID="a")]) + "{not json\n" + "[1, 2]\n" + jsonl([log_row(QUERY_ID="c")])
+    )
     path = write(tmp_path / "h.jsonl", text)
     rows, errors = rows_of([str(path)])
     assert [r["query_id"] for r in rows] == ["a", "c"]
@@ -204,7 +230,9 @@ def test_parquet_native_timestamps_and_numbers(tmp_path: Path) -> None:
     rows, errors = rows_of([str(path)])
     assert errors == []
     assert [(r["query_id"], r["query_text"], r["session_id"], r["role_name"]) for r in rows] == [
-        ("p1", "select 1", "7", "R"), ("p2", "select 2", None, "R")]
+        ("p1", "select 1", "7", "R"),
+        ("p2", "select 2", None, "R"),
+    ]
     # Arrow stores zoned timestamps as UTC instants: the wall time written is taken as UTC here.
     assert rows[0]["start_time"] == datetime(2024, 11, 19, 10, 55, 17, 123456, tzinfo=UTC)
     assert rows[0]["end_time"] == datetime(2024, 11, 19, 19, 0, tzinfo=UTC)
@@ -215,8 +243,14 @@ def test_parquet_native_timestamps_and_numbers(tmp_path: Path) -> None:
     "value, expected",
     [
         ("2024-11-19 10:55:17.123 -0800", datetime(2024, 11, 19, 18, 55, 17, 123000, tzinfo=UTC)),
-        ("2024-11-19 10:55:17.123000000 +0000", datetime(2024, 11, 19, 10, 55, 17, 123000, tzinfo=UTC)),
-        ("2024-11-19 10:55:17.123456789 +0000", datetime(2024, 11, 19, 10, 55, 17, 123456, tzinfo=UTC)),
+        (
+            "2024-11-19 10:55:17.123000000 +0000",
+            datetime(2024, 11, 19, 10, 55, 17, 123000, tzinfo=UTC),
+        ),
+        (
+            "2024-11-19 10:55:17.123456789 +0000",
+            datetime(2024, 11, 19, 10, 55, 17, 123456, tzinfo=UTC),
+        ),
         ("2024-11-19T10:55:17Z", datetime(2024, 11, 19, 10, 55, 17, tzinfo=UTC)),
         ("2024-11-19T10:55:17.123456+01:00", datetime(2024, 11, 19, 9, 55, 17, 123456, tzinfo=UTC)),
         ("2024-11-19 10:55:17", datetime(2024, 11, 19, 10, 55, 17, tzinfo=UTC)),
@@ -233,7 +267,9 @@ def test_timestamp_forms_become_utc(
         records.append(log_row(QUERY_ID="bad", START_TIME="yesterday"))
     path = write(tmp_path / "t.jsonl", jsonl(records))
     rows, errors = rows_of([str(path)])
-    assert [(r["query_id"], r["start_time"], r["end_time"]) for r in rows] == [("t", expected, expected)]
+    assert [(r["query_id"], r["start_time"], r["end_time"]) for r in rows] == [
+        ("t", expected, expected)
+    ]
     assert [e.error_type for e in errors] == (["bad_timestamp"] if with_bad_neighbour else [])
 
 
@@ -248,7 +284,9 @@ def test_unreadable_start_time_drops_the_row_with_a_record(tmp_path: Path) -> No
     rows, errors = rows_of([str(path)])
     assert [(r["query_id"], r["end_time"]) for r in rows] == [("q1", None)]
     assert [(e.query_id, e.error_type, e.stage) for e in errors] == [
-        ("q2", "bad_timestamp", "source"), ("q3", "bad_timestamp", "source")]
+        ("q2", "bad_timestamp", "source"),
+        ("q3", "bad_timestamp", "source"),
+    ]
     assert "h.csv: row 2: START_TIME empty" in errors[0].message
     assert "'19/11/2024' is not a timestamp" in errors[1].message
     assert errors[1].query_hash == text_hash("select 3")
@@ -281,19 +319,28 @@ def test_non_utf8_csv_row_is_kept_with_replacement_and_recorded(tmp_path: Path) 
     path = write(tmp_path / "latin1.csv", data)
     rows, errors = rows_of([str(path)])
     assert [(r["query_id"], r["query_text"], r["user_name"]) for r in rows] == [
-        ("q1", "select 'ok'", "A"), ("q2", "select 'caf\ufffd'", "B")]
+        ("q1", "select 'ok'", "A"),
+        ("q2", "select 'caf\ufffd'", "B"),
+    ]
     assert [(e.query_id, e.error_type, e.start_time) for e in errors] == [
-        ("q2", "encoding", datetime(2024, 11, 19, 10, 55, 18, tzinfo=UTC))]
+        ("q2", "encoding", datetime(2024, 11, 19, 10, 55, 18, tzinfo=UTC))
+    ]
     assert "latin1.csv: row 2: invalid UTF-8 in QUERY_TEXT" in errors[0].message
     assert errors[0].query_hash == text_hash("select 'caf\ufffd'")
 
 
 def test_non_utf8_json_line_is_kept_with_replacement_and_recorded(tmp_path: Path) -> None:
     good = jsonl([log_row(QUERY_ID="a")]).encode()
-    bad = b'{"QUERY_ID": "b", "QUERY_TEXT": "select \'\xff\'", "START_TIME": "2024-11-19T10:55:17Z"}\n'
+    bad = (
+        b'{"QUERY_ID": "b", "QUERY_TEXT": "select \'\xff\'", '
+        b'"START_TIME": "2024-11-19T10:55:17Z"}\n'
+    )
     path = write(tmp_path / "h.jsonl", good + bad)
     rows, errors = rows_of([str(path)])
-    assert [(r["query_id"], r["query_text"]) for r in rows] == [("a", "select 1"), ("b", "select '\ufffd'")]
+    assert [(r["query_id"], r["query_text"]) for r in rows] == [
+        ("a", "select 1"),
+        ("b", "select '\ufffd'"),
+    ]
     assert [(e.query_id, e.error_type) for e in errors] == [("b", "encoding")]
     assert "h.jsonl: line 2" in errors[0].message
 
@@ -307,7 +354,9 @@ def test_non_utf8_json_line_is_kept_with_replacement_and_recorded(tmp_path: Path
         ("h.parquet", None),
     ],
 )
-def test_missing_required_column_is_fatal_and_named(tmp_path: Path, file_name: str, data: str | None) -> None:
+def test_missing_required_column_is_fatal_and_named(
+    tmp_path: Path, file_name: str, data: str | None
+) -> None:
     path = tmp_path / "logs" / file_name
     if data is None:
         path.parent.mkdir()
@@ -320,7 +369,9 @@ def test_missing_required_column_is_fatal_and_named(tmp_path: Path, file_name: s
 
 def test_missing_columns_are_listed_together(tmp_path: Path) -> None:
     path = write(tmp_path / "h.csv", "QUERY_TEXT,X\nselect 1,2\n")
-    with pytest.raises(SourceError, match=r"^h.csv: missing required columns QUERY_ID, START_TIME$"):
+    with pytest.raises(
+        SourceError, match=r"^h.csv: missing required columns QUERY_ID, START_TIME$"
+    ):
         collect([str(path)])
 
 
@@ -345,7 +396,9 @@ def test_empty_file_is_recorded_not_fatal(tmp_path: Path, file_name: str, data: 
 
 
 def test_parquet_without_rows_is_empty(tmp_path: Path) -> None:
-    schema = pa.schema([("QUERY_ID", pa.string()), ("QUERY_TEXT", pa.string()), ("START_TIME", pa.string())])
+    schema = pa.schema(
+        [("QUERY_ID", pa.string()), ("QUERY_TEXT", pa.string()), ("START_TIME", pa.string())]
+    )
     pq.write_table(schema.empty_table(), tmp_path / "none.parquet")
     batches, errors = collect([str(tmp_path / "none.parquet")])
     assert (batches, [e.error_type for e in errors]) == ([], ["empty_file"])
@@ -355,7 +408,8 @@ def test_gzip_gives_the_same_rows_for_every_format(tmp_path: Path) -> None:
     records = [log_row(QUERY_ID=f"q{i}", QUERY_TEXT=f"select {i}") for i in range(3)]
     table = pa.Table.from_pylist(records)
     csv_text = "QUERY_ID,QUERY_TEXT,START_TIME,DATABASE_NAME,SCHEMA_NAME\n" + "".join(
-        f'{r["QUERY_ID"]},"{r["QUERY_TEXT"]}",{r["START_TIME"]},DB,SCH\n' for r in records)
+        f'{r["QUERY_ID"]},"{r["QUERY_TEXT"]}",{r["START_TIME"]},DB,SCH\n' for r in records
+    )
     for suffix in ("", ".gz"):
         folder = tmp_path / f"plain{suffix or '_'}"
         write(folder / f"a.csv{suffix}", csv_text)
@@ -372,8 +426,10 @@ def test_gzip_gives_the_same_rows_for_every_format(tmp_path: Path) -> None:
 
 def test_large_csv_streams_in_several_batches(tmp_path: Path) -> None:
     lines = ["QUERY_ID,QUERY_TEXT,START_TIME,SESSION_ID"]
-    lines += [f'q{i:05d},"insert into t\nselect {i}",2024-11-19 10:{i // 3600 % 60:02d}:{i % 60:02d},{i}'
-              for i in range(5000)]
+    lines += [
+        f'q{i:05d},"insert into t\nselect {i}",2024-11-19 10:{i // 3600 % 60:02d}:{i % 60:02d},{i}'
+        for i in range(5000)
+    ]
     path = write(tmp_path / "big.csv", "\n".join(lines) + "\n")
     batches, errors = collect([str(path)], batch_rows=300)
     assert errors == []
@@ -381,6 +437,25 @@ def test_large_csv_streams_in_several_batches(tmp_path: Path) -> None:
     assert max(b.num_rows for b in batches) == 300
     ids = [qid for b in batches for qid in b.column("query_id").to_pylist()]
     assert ids == [f"q{i:05d}" for i in range(5000)]
+
+
+def test_truncated_gzip_keeps_rows_before_the_break(tmp_path: Path) -> None:
+    records = [log_row(QUERY_ID=f"q{i}", QUERY_TEXT=f"select {i} from t") for i in range(50000)]
+    whole = gzip.compress(jsonl(records).encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    rows, errors = rows_of([str(path)], batch_rows=1000)
+    ids = [r["query_id"] for r in rows]
+    assert 1000 <= len(ids) < 50000
+    assert ids == [f"q{i}" for i in range(len(ids))]
+    assert [(e.stage, e.error_type) for e in errors] == [("source", "read_error")]
+    assert errors[0].message.startswith(f"cut.jsonl.gz: unreadable after row {len(ids)}: ")
+
+
+def test_json_array_file_is_not_json_lines(tmp_path: Path) -> None:
+    path = write(tmp_path / "export.json", "[\n" + json.dumps(log_row()) + "\n]\n")
+    with pytest.raises(SourceError, match=r"^export.json: "):
+        collect([str(path)])
 
 
 def test_read_query_log_names_file_by_basename(tmp_path: Path) -> None:
@@ -398,16 +473,29 @@ def test_text_hash_is_sha1_of_utf8() -> None:
 
 
 def make_tree(root: Path) -> None:
-    for name in ["b/2.csv", "b/1.sql.gz", "a.jsonl", "c/d/e.parquet", "README.md", "c/MANIFEST.yml",
-                 ".hidden/x.csv", "c/.x.csv", "z.ndjson"]:
+    for name in [
+        "b/2.csv",
+        "b/1.sql.gz",
+        "a.jsonl",
+        "c/d/e.parquet",
+        "README.md",
+        "c/MANIFEST.yml",
+        ".hidden/x.csv",
+        "c/.x.csv",
+        "z.ndjson",
+    ]:
         write(root / name, b"")
 
 
 def test_folder_is_searched_recursively_sorted_and_unknown_files_skipped(tmp_path: Path) -> None:
     make_tree(tmp_path)
     assert expand_sources([str(tmp_path)]) == [
-        tmp_path / "a.jsonl", tmp_path / "b/1.sql.gz", tmp_path / "b/2.csv",
-        tmp_path / "c/d/e.parquet", tmp_path / "z.ndjson"]
+        tmp_path / "a.jsonl",
+        tmp_path / "b/1.sql.gz",
+        tmp_path / "b/2.csv",
+        tmp_path / "c/d/e.parquet",
+        tmp_path / "z.ndjson",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -427,9 +515,18 @@ def test_glob_expansion(tmp_path: Path, pattern: str, expected: list[str]) -> No
 
 def test_several_specs_are_merged_sorted_and_deduplicated(tmp_path: Path) -> None:
     make_tree(tmp_path)
-    specs = [str(tmp_path / "z.ndjson"), f"{tmp_path}/b/*.csv", str(tmp_path / "b"), str(tmp_path / "a.jsonl")]
+    specs = [
+        str(tmp_path / "z.ndjson"),
+        f"{tmp_path}/b/*.csv",
+        str(tmp_path / "b"),
+        str(tmp_path / "a.jsonl"),
+    ]
     assert expand_sources(specs) == [
-        tmp_path / "a.jsonl", tmp_path / "b/1.sql.gz", tmp_path / "b/2.csv", tmp_path / "z.ndjson"]
+        tmp_path / "a.jsonl",
+        tmp_path / "b/1.sql.gz",
+        tmp_path / "b/2.csv",
+        tmp_path / "z.ndjson",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -452,7 +549,10 @@ def test_spec_that_matches_nothing_is_fatal(
 
 
 def test_several_sources_are_read_in_path_order(tmp_path: Path) -> None:
-    write(tmp_path / "2024-11-20" / "h.csv", "QUERY_ID,QUERY_TEXT,START_TIME\nc1,select 3,2024-11-20 00:00:00\n")
+    write(
+        tmp_path / "2024-11-20" / "h.csv",
+        "QUERY_ID,QUERY_TEXT,START_TIME\nc1,select 3,2024-11-20 00:00:00\n",
+    )
     write(tmp_path / "2024-11-19" / "h.jsonl", jsonl([log_row(QUERY_ID="j1")]))
     write(tmp_path / "scripts" / "setup.sql", "create table t (a int);")
     rows, errors = rows_of([str(tmp_path / "scripts"), f"{tmp_path}/2024-*"])
@@ -473,10 +573,15 @@ def test_several_sources_are_read_in_path_order(tmp_path: Path) -> None:
         ("select 'it\\'s;'; select 2", ["select 'it\\'s;'", "select 2"]),
         ("select 'c:\\\\'; select 2", ["select 'c:\\\\'", "select 2"]),
         ('select 1 as "a;""b"; select 2', ['select 1 as "a;""b"', "select 2"]),
-        ("create function f() returns int as $$ select 1; $$; select 2",
-         ["create function f() returns int as $$ select 1; $$", "select 2"]),
+        (
+            "create function f() returns int as $$ select 1; $$; select 2",
+            ["create function f() returns int as $$ select 1; $$", "select 2"],
+        ),
         ("select 1 -- it's; a comment\n; select 2", ["select 1 -- it's; a comment", "select 2"]),
-        ("select 1 // don't; split\nfrom t; select 2", ["select 1 // don't; split\nfrom t", "select 2"]),
+        (
+            "select 1 // don't; split\nfrom t; select 2",
+            ["select 1 // don't; split\nfrom t", "select 2"],
+        ),
         ("select /* ; ' \" */ 1; select 2", ["select /* ; ' \" */ 1", "select 2"]),
         ("-- header; comment\n/* block; */\n;\n  ;select 1", ["select 1"]),
         ("-- lead\nselect 1;\n-- trailing only\n", ["-- lead\nselect 1"]),
@@ -515,8 +620,16 @@ def test_script_rows_follow_use_context(tmp_path: Path) -> None:
     errors: list[ErrorRecord] = []
     rows = pa.Table.from_batches(read_sql_script(path, errors.append, 5)).to_pylist()
     assert errors == []
-    assert [(r["query_id"], r["query_text"].splitlines()[-1], r["database_name"], r["schema_name"],
-             r["role_name"]) for r in rows] == [
+    assert [
+        (
+            r["query_id"],
+            r["query_text"].splitlines()[-1],
+            r["database_name"],
+            r["schema_name"],
+            r["role_name"],
+        )
+        for r in rows
+    ] == [
         ("setup.sql:000001", "USE ROLE ml_admin", None, None, None),
         ("setup.sql:000002", "USE DATABASE analytics", None, None, "ML_ADMIN"),
         ("setup.sql:000003", "create table orders (a int)", "ANALYTICS", None, "ML_ADMIN"),
@@ -529,12 +642,20 @@ def test_script_rows_follow_use_context(tmp_path: Path) -> None:
         ("setup.sql:000010", "USE other.Public", "RAW", None, "ML_ADMIN"),
         ("setup.sql:000011", "USE WAREHOUSE wh", "OTHER", "PUBLIC", "ML_ADMIN"),
         ("setup.sql:000012", "USE SECONDARY ROLES ALL", "OTHER", "PUBLIC", "ML_ADMIN"),
-        ("setup.sql:000013", "USE DATABASE IDENTIFIER('\"Quoted\"')", "OTHER", "PUBLIC", "ML_ADMIN"),
+        (
+            "setup.sql:000013",
+            "USE DATABASE IDENTIFIER('\"Quoted\"')",
+            "OTHER",
+            "PUBLIC",
+            "ML_ADMIN",
+        ),
         ("setup.sql:000014", "select 4", "Quoted", None, "ML_ADMIN"),
     ]
     assert rows[0]["query_text"] == "-- quickstart setup\nUSE ROLE ml_admin"
-    assert {(r["start_time"], r["end_time"], r["execution_status"], r["query_type"], r["user_name"])
-            for r in rows} == {(None, None, "SUCCESS", None, None)}
+    assert {
+        (r["start_time"], r["end_time"], r["execution_status"], r["query_type"], r["user_name"])
+        for r in rows
+    } == {(None, None, "SUCCESS", None, None)}
 
 
 def test_script_batches_respect_batch_rows(tmp_path: Path) -> None:
@@ -556,8 +677,11 @@ def test_script_query_ids_are_relative_and_stable(tmp_path: Path) -> None:
     single, _ = rows_of([str(tmp_path / "machine_a/repo/sql/ml/train.sql")])
     globbed, _ = rows_of([f"{tmp_path}/machine_a/repo/sql/**/*.sql"])
     assert [r["query_id"] for r in single] == ["train.sql:000001"]
-    assert [r["query_id"] for r in globbed] == ["01_setup.sql:000001", "01_setup.sql:000002",
-                                                "ml/train.sql:000001"]
+    assert [r["query_id"] for r in globbed] == [
+        "01_setup.sql:000001",
+        "01_setup.sql:000002",
+        "ml/train.sql:000001",
+    ]
 
 
 def test_script_with_bad_utf8_is_recorded_and_read(tmp_path: Path) -> None:
