@@ -116,6 +116,21 @@ class SetProperties:
     properties: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class ModelEvent:
+    """A change to a model's version pointers, which later unversioned references follow.
+
+    ``action`` is ``set_default`` (``ALTER MODEL m SET DEFAULT_VERSION = v``), ``set_alias`` /
+    ``unset_alias`` (``ALTER MODEL m VERSION v SET ALIAS = a``) or ``commit``
+    (``ALTER MODEL m COMMIT VERSION v``). https://docs.snowflake.com/en/sql-reference/sql/alter-model
+    """
+
+    model: ObjectName
+    action: str
+    version: str
+    value: str = ""
+
+
 Fact = (
     Lineage
     | CreateObject
@@ -125,6 +140,7 @@ Fact = (
     | RenameObject
     | SwapObjects
     | SetProperties
+    | ModelEvent
 )
 
 

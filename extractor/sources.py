@@ -436,6 +436,8 @@ def _jsonl_chunks(
                 return
             if not lines:
                 return
+            if line_no == 0 and lines[0].startswith(b"\xef\xbb\xbf"):
+                lines[0] = lines[0][3:]  # a UTF-8 byte order mark, as Windows tools write
             first = line_no + 1
             line_no += len(lines)
             numbers = [first + k for k, line in enumerate(lines) if line.strip()]
@@ -508,9 +510,11 @@ def _parse_json_lines(lines: Sequence[bytes], schema: pa.Schema) -> pa.Table:
     data = b"".join(lines)
     if not data.endswith(b"\n"):
         data += b"\n"
+    # Blocks are parsed in parallel; each must hold whole lines.
+    block_size = max(1 << 20, 2 * max(map(len, lines)))
     return pa_json.read_json(
         io.BytesIO(data),
-        read_options=pa_json.ReadOptions(use_threads=False, block_size=max(len(data), 1 << 20)),
+        read_options=pa_json.ReadOptions(use_threads=True, block_size=block_size),
         parse_options=pa_json.ParseOptions(
             explicit_schema=schema, unexpected_field_behavior="ignore"
         ),

@@ -44,7 +44,7 @@ else:
 # --------------------------------------------------------------------------------------------------
 
 
-class ModelRef(exp.Expression):
+class ModelRef(exp.Expression, exp.DDL):
     """A model, optionally pinned to a version or alias.
 
     Written ``MODEL name [VERSION v]`` as a WITH body (``WITH mv AS MODEL db.s.m VERSION v1 SELECT
@@ -288,10 +288,19 @@ def _name_identifiers(name: exp.Expr | None) -> list[exp.Identifier] | None:
         return [name]
     if isinstance(name, exp.Var):
         return [exp.to_identifier(name.name)]
-    if isinstance(name, (exp.Column, exp.Dot)):
-        parts = name.parts
-        if all(isinstance(p, exp.Identifier) for p in parts):
-            return t.cast(list[exp.Identifier], parts)
+    parts: list[exp.Expr] = []
+    if isinstance(name, exp.Column):
+        parts = list(name.parts)
+    elif isinstance(name, exp.Dot):
+        stack: list[exp.Expr] = [name]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, exp.Dot):
+                stack.extend((node.expression, node.this))
+            else:
+                parts.append(node)
+    if parts and all(isinstance(p, exp.Identifier) for p in parts):
+        return t.cast(list[exp.Identifier], parts)
     return None
 
 
@@ -575,7 +584,7 @@ class MlParserMixin(_ParserBase):
 
     def _parse_model_ref_tail(self) -> ModelRef | None:
         """``name [VERSION v]`` after the word MODEL."""
-        table = self._parse_table_parts()
+        table = self._try_parse(self._parse_table_parts)
         if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
             return None
         version = self._parse_id_var() if self._match_text_seq("VERSION") else None
@@ -592,7 +601,7 @@ class MlParserMixin(_ParserBase):
         """The arguments of ``MODEL(name[, version])`` (a FUNCTION_PARSERS entry); other argument
         shapes give ``exp.Anonymous`` as before."""
         index = self._index
-        table = self._parse_table_parts()
+        table = self._try_parse(self._parse_table_parts)
         version = None
         if self._match(TokenType.COMMA):
             version = self._parse_id_var(any_token=False)
@@ -658,7 +667,7 @@ class MlParserMixin(_ParserBase):
 
 
 class MlGeneratorMixin(_GeneratorBase):
-    """``*_sql`` methods for the classes above, found by sqlglot through each class's key."""
+    """``*_sql`` methods for the classes above, bound in ``ML_TRANSFORMS``."""
 
     def _ml_string(self, expression: exp.Expr | None) -> str:
         """A string as written: ``$$…$$`` bodies stay raw, other literals are quoted."""
@@ -755,3 +764,20 @@ class MlGeneratorMixin(_GeneratorBase):
 
     def call_sql(self, expression: Call) -> str:
         return f"CALL {self.sql(expression, 'this')}"
+
+
+# Generator dispatch for the classes above: sqlglot finds ``<key>_sql`` methods only for its own
+# classes, so ``MlSnowflakeGenerator.TRANSFORMS`` binds these.
+ML_TRANSFORMS: dict[type[exp.Expr], t.Callable[..., str]] = {
+    ModelRef: MlGeneratorMixin.modelref_sql,
+    CreateModel: MlGeneratorMixin.createmodel_sql,
+    CreateService: MlGeneratorMixin.createservice_sql,
+    AddDatasetVersion: MlGeneratorMixin.adddatasetversion_sql,
+    DropVersion: MlGeneratorMixin.dropversion_sql,
+    AddModelVersion: MlGeneratorMixin.addmodelversion_sql,
+    CommitModelVersion: MlGeneratorMixin.commitmodelversion_sql,
+    SetDefaultVersion: MlGeneratorMixin.setdefaultversion_sql,
+    ModelVersionAlias: MlGeneratorMixin.modelversionalias_sql,
+    ModifyModelVersion: MlGeneratorMixin.modifymodelversion_sql,
+    Call: MlGeneratorMixin.call_sql,
+}
