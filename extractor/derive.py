@@ -475,6 +475,117 @@ def no_facts(tree: exp.Expr, ctx: Context) -> list[Fact]:
     return []
 
 
+# First words of statements sqlglot keeps as a Command that never carry lineage.
+NO_LINEAGE_COMMANDS = frozenset(
+    {"SHOW", "DESC", "DESCRIBE", "EXPLAIN", "LIST", "LS", "PUT", "GET", "REMOVE", "RM", "BEGIN",
+     "START", "COMMIT", "ROLLBACK", "USE", "SET", "UNSET", "GRANT", "REVOKE", "CALL", "COMMENT",
+     "ABORT", "KILL", "CANCEL", "TRUNCATE", "DELETE"}
+)
+# Objects whose CREATE/DROP/UNDROP, or ALTER … RENAME/SWAP/SET TAG, is lineage: if such a
+# statement reaches derive as raw text, the grammar missed it and the gap must show in errors.
+LINEAGE_OBJECTS = frozenset(
+    {"TABLE", "VIEW", "DYNAMIC", "MATERIALIZED", "EXTERNAL", "ICEBERG", "SCHEMA", "DATABASE",
+     "STAGE", "DATASET", "MODEL", "SERVICE", "TRANSIENT", "TEMPORARY", "SECURE", "RECURSIVE"}
+)
+LINEAGE_ALTER_WORDS = frozenset({"RENAME", "SWAP", "TAG", "VERSION", "DEFAULT_VERSION", "ALIAS"})
+_MODIFIERS = frozenset({"OR", "REPLACE", "ALTER", "IF", "EXISTS", "NOT", "LOCAL", "GLOBAL",
+                        "VOLATILE", "SCOPED", "TRANSIENT", "TEMPORARY", "TEMP", "SECURE"})
+
+
+def derive_command(tree: exp.Command, ctx: Context) -> list[Fact]:
+    """A statement sqlglot (and our grammar) only knows as raw text: no facts if its kind
+    carries no lineage, otherwise an error so that the gap is visible in ``errors.parquet``.
+    The words are read with sqlglot's tokenizer, so strings and comments cannot mislead it."""
+    keyword = str(tree.this).upper()
+    if keyword in NO_LINEAGE_COMMANDS:
+        return []
+    try:
+        words = [t.text.upper() for t in MlSnowflake().tokenize(str(tree.expression or ""))]
+    except SqlglotError:
+        words = []
+    kind = next((w for w in words if w not in _MODIFIERS), "")
+    if keyword in ("CREATE", "DROP", "UNDROP") and kind not in LINEAGE_OBJECTS:
+        return []
+    if keyword == "ALTER" and (kind not in LINEAGE_OBJECTS or not LINEAGE_ALTER_WORDS & set(words)):
+        return []
+    raise DeriveError(f"unsupported statement: {keyword} {' '.join(words[:2])}".strip())
+
+
+HANDLERS: dict[str, Callable[[exp.Create, Context], list[Fact]]] = {
+    "TABLE": _create_table,
+    "VIEW": _create_view,
+    "SCHEMA": _create_container(f.SCHEMA),
+    "DATABASE": _create_container(f.DATABASE),
+    "STAGE": _create_stage,
+}
+
+# ALTER/DROP/UNDROP object kinds → the domain of the name they act on.
+OBJECT_KIND_DOMAINS: dict[str, str] = {
+    "TABLE": f.RELATION,
+    "VIEW": f.RELATION,
+    "DYNAMIC TABLE": f.RELATION,
+    "MATERIALIZED VIEW": f.RELATION,
+    "EXTERNAL TABLE": f.RELATION,
+    "ICEBERG TABLE": f.RELATION,
+    "STAGE": f.STAGE,
+    "SCHEMA": f.SCHEMA,
+    "DATABASE": f.DATABASE,
+}
+
+
+def _named(table: exp.Table, ctx: Context, domain: str) -> ObjectName:
+    if domain in (f.SCHEMA, f.DATABASE):
+        return container_name(table, ctx, domain)
+    return table_name(table, ctx, domain)
+
+
+def _moved_name(old: ObjectName, new_table: exp.Table) -> ObjectName:
+    """A RENAME TO target: parts it leaves out stay those of the object renamed."""
+    if old.domain in (f.SCHEMA, f.DATABASE):
+        return container_name(new_table, Context(old.database, ""), old.domain)
+    return table_name(new_table, Context(old.database, old.schema), old.domain)
+
+
+def derive_alter(tree: exp.Alter, ctx: Context) -> list[Fact]:
+    domain = OBJECT_KIND_DOMAINS.get((tree.kind or "").upper())
+    if domain is None or not isinstance(tree.this, exp.Table):
+        return []
+    obj = _named(tree.this, ctx, domain)
+    result: list[Fact] = []
+    for action in tree.args.get("actions") or []:
+        if isinstance(action, exp.AlterRename):
+            result.append(f.RenameObject(obj, _moved_name(obj, action.this)))
+        elif isinstance(action, exp.SwapTable):
+            result.append(f.SwapObjects(obj, _named(action.this, ctx, domain)))
+        elif isinstance(action, exp.AlterSet) and action.args.get("tag"):
+            tags = [_tag_pair(eq.this, eq.expression, ctx) for eq in action.args["tag"]]
+            result.append(f.SetProperties(obj, tuple(sorted(tags))))
+    return result
+
+
+def derive_drop(tree: exp.Drop, ctx: Context) -> list[Fact]:
+    kind = (tree.kind or "").upper()
+    if tree.args.get("materialized") and kind == "VIEW":
+        kind = "MATERIALIZED VIEW"
+    domain = OBJECT_KIND_DOMAINS.get(kind)
+    if domain is None:
+        return []
+    tables = tree.args.get("tables") or [tree.this]
+    return [f.DropObject(_named(t, ctx, domain)) for t in tables if isinstance(t, exp.Table)]
+
+
+def derive_undrop(tree: exp.Undrop, ctx: Context) -> list[Fact]:
+    domain = OBJECT_KIND_DOMAINS.get((tree.kind or "").upper())
+    if domain is None or not isinstance(tree.this, exp.Table):
+        return []
+    return [f.UndropObject(_named(tree.this, ctx, domain))]
+
+
+def no_facts(tree: exp.Expr, ctx: Context) -> list[Fact]:
+    """Statements that move no data and define nothing: reads, SHOW, DESCRIBE, USE, SET, …"""
+    return []
+
+
 # First words of statements sqlglot keeps as a Command that carry no lineage.
 NO_LINEAGE_COMMANDS = frozenset(
     {"SHOW", "DESC", "DESCRIBE", "EXPLAIN", "LIST", "LS", "PUT", "GET", "REMOVE", "RM", "BEGIN",
@@ -534,6 +645,7 @@ HANDLERS: dict[type[exp.Expr], Callable[..., list[Fact]]] = {
     exp.Revoke: no_facts,
     exp.Put: no_facts,
     exp.Get: no_facts,
+    exp.ListStage: no_facts,
     exp.Comment: no_facts,
     exp.Pragma: no_facts,
 }

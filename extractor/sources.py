@@ -129,6 +129,8 @@ def _format_of(path: Path) -> tuple[str, bool] | None:
     gzipped = name.endswith(".gz")
     if gzipped:
         name = name[:-3]
+    if name.endswith((".ml.jsonl", ".ml.json")):
+        return None  # ML metadata records, read by extractor.metadata
     fmt = _FORMATS.get(os.path.splitext(name)[1])
     return (fmt, gzipped) if fmt else None
 

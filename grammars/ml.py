@@ -56,6 +56,11 @@ class ModelRef(exp.Expression, exp.DDL):
     (``to_table()`` builds one for name resolution); ``version``: an ``exp.Identifier`` (a version
     or an alias such as ``LAST``; unquoted means fold to upper case) or None for the default
     version; ``call``: True for the ``MODEL(…)`` form.
+
+    The ``exp.DDL`` base is there only so that ``sqlglot.optimizer.scope`` skips a WITH body that
+    is a ``ModelRef`` silently, as it skips DDL without a query (any other class logs "Cannot
+    traverse scope" each time Snowflake's generator builds a scope): the alias names no source and
+    no scope is built for it. Nothing inside a ``ModelRef`` is an ``exp.Table`` or ``exp.Column``.
     """
 
     arg_types: t.ClassVar[dict[str, bool]] = {
@@ -138,7 +143,8 @@ class CreateModel(exp.Create):
     An ``exp.Create`` with ``kind="MODEL"`` and ``this`` the model's ``exp.Table``, plus:
     ``version``: an ``exp.Identifier`` or None; ``live``: True for ``WITH LIVE VERSION`` (which
     may have no source); ``source``: an ``exp.Var`` holding the stage location as written
-    (``@db.s.stage/path``, ``@~/p``, ``@%t/p``) or a ``ModelRef`` for ``FROM MODEL m2 [VERSION v2]``.
+    (``@db.s.stage/path``, ``@~/p``, ``@%t/p``) or a ``ModelRef`` for
+    ``FROM MODEL m2 [VERSION v2]``.
     """
 
     arg_types: t.ClassVar[dict[str, bool]] = {
@@ -252,16 +258,19 @@ class Call(exp.Expression):
 class DeployModel(exp.Expression, exp.Func):
     """``SYSTEM$DEPLOY_MODEL('<spec>')``: deploys a model version as a service.
 
-    ``this`` is the spec, a string ``exp.Literal``: the YAML text (unescaped), or a stage path
-    ``'@stage/spec.yaml'``. ``spec`` returns that text.
+    ``this`` is the spec as parsed: a string ``exp.Literal`` holding the YAML text (unescaped) or a
+    stage path ``'@stage/spec.yaml'``; an expression such as ``'…' || ? || '…'`` when the library
+    bound parameters into it. ``spec`` returns the text of a literal, else None.
+    https://github.com/snowflakedb/snowflake-ml-python (``ServiceSQLClient.deploy_model``)
     """
 
     arg_types: t.ClassVar[dict[str, bool]] = {"this": True}
     _sql_names: t.ClassVar[list[str]] = ["SYSTEM$DEPLOY_MODEL"]
 
     @property
-    def spec(self) -> str:
-        return self.this.name
+    def spec(self) -> str | None:
+        this = self.this
+        return this.name if isinstance(this, exp.Literal) and this.is_string else None
 
 
 def build_deploy_model(args: list[exp.Expr]) -> exp.Func:
@@ -598,8 +607,8 @@ class MlParserMixin(_ParserBase):
         )
 
     def _parse_model_call(self) -> exp.Expr:
-        """The arguments of ``MODEL(name[, version])`` (a FUNCTION_PARSERS entry); other argument
-        shapes give ``exp.Anonymous`` as before."""
+        """The arguments of ``MODEL(name[, version])!…`` (a FUNCTION_PARSERS entry); other
+        argument shapes, or no ``!`` after the call, give ``exp.Anonymous`` as before."""
         index = self._index
         table = self._try_parse(self._parse_table_parts)
         version = None
@@ -609,6 +618,8 @@ class MlParserMixin(_ParserBase):
             isinstance(table, exp.Table)
             and isinstance(table.this, exp.Identifier)
             and self._match(TokenType.R_PAREN, advance=False)
+            and self._next is not None
+            and self._next.token_type == TokenType.EXCLAMATION
         ):
             return self.expression(
                 ModelRef(
@@ -723,7 +734,9 @@ class MlGeneratorMixin(_GeneratorBase):
         )
 
     def adddatasetversion_sql(self, expression: AddDatasetVersion) -> str:
-        parts = [f"ADD VERSION {self.sql(expression, 'this')} FROM {self.sql(expression.expression)}"]
+        parts = [
+            f"ADD VERSION {self.sql(expression, 'this')} FROM {self.sql(expression.expression)}"
+        ]
         partition_by = self.sql(expression, "partition_by")
         if partition_by:
             parts.append(f"PARTITION BY {partition_by}")

@@ -30,7 +30,13 @@ from sqlglot.generators.snowflake import SnowflakeGenerator
 from sqlglot.parsers.snowflake import SnowflakeParser
 from sqlglot.tokens import Token, TokenType
 
-from grammars.ml import ML_TRANSFORMS, MlGeneratorMixin, MlParserMixin, build_deploy_model
+from grammars.ml import (
+    ML_TRANSFORMS,
+    Call,
+    MlGeneratorMixin,
+    MlParserMixin,
+    build_deploy_model,
+)
 
 
 class RecursiveViewProperty(exp.Property):
@@ -118,8 +124,11 @@ class MlSnowflakeParser(MlParserMixin, SnowflakeParser):
 
     def _parse_ml_drop(self) -> exp.Drop | exp.Command:
         """DROP: the kinds of ``ML_DROP_KINDS`` (upstream makes them Commands), else upstream."""
+        start = self._prev
         if self._match_texts(self.ML_DROP_KINDS):
-            return self._parse_drop(kind=self._prev.text.upper())
+            drop = self._parse_drop(kind=self._prev.text.upper())
+            # DROP MODEL MONITOR m and other unknown tails
+            return self._parse_as_command(start) if self._curr else drop
         return self._parse_drop()
 
     def _parse_show(self) -> exp.Expr | None:
@@ -186,6 +195,8 @@ class MlSnowflakeGenerator(MlGeneratorMixin, SnowflakeGenerator):
         **SnowflakeGenerator.PROPERTIES_LOCATION,
         RecursiveViewProperty: exp.Properties.Location.POST_CREATE,
     }
+    # A comment before CALL stays before it, as for other statements.
+    WITH_SEPARATED_COMMENTS = (*SnowflakeGenerator.WITH_SEPARATED_COMMENTS, Call)
 
 
 class MlSnowflake(Snowflake):
