@@ -66,6 +66,10 @@ _CreateParser = t.Callable[["MlSnowflakeParser", Token, bool], exp.Expr]
 
 
 class MlSnowflakeParser(MlParserMixin, SnowflakeParser):
+    # External-table columns are ``name type AS expr``, parentheses optional:
+    # https://docs.snowflake.com/en/sql-reference/sql/create-external-table
+    WRAPPED_TRANSFORM_COLUMN_CONSTRAINT = False
+
     PROPERTY_PARSERS = {
         **SnowflakeParser.PROPERTY_PARSERS,
         "RECURSIVE": lambda self: self.expression(RecursiveViewProperty()),
@@ -102,6 +106,10 @@ class MlSnowflakeParser(MlParserMixin, SnowflakeParser):
 
     # DROP <word> [IF EXISTS] name: upstream's exp.Drop with that kind.
     ML_DROP_KINDS: t.ClassVar[frozenset[str]] = frozenset({"DATASET", "MODEL", "SERVICE"})
+    # DROP <two words> name, which upstream makes Commands.
+    TABLE_DROP_KINDS: t.ClassVar[tuple[tuple[str, str], ...]] = (
+        ("DYNAMIC", "TABLE"), ("EXTERNAL", "TABLE"), ("ICEBERG", "TABLE"),
+    )
 
     # Actions of ALTER <kind> tried before the common RENAME TO / SWAP WITH / SET / UNSET.
     ALTER_KIND_PARSERS: t.ClassVar[dict[str, _KindParser]] = {
@@ -125,8 +133,9 @@ class MlSnowflakeParser(MlParserMixin, SnowflakeParser):
     def _parse_ml_drop(self) -> exp.Drop | exp.Command:
         """DROP: the kinds of ``ML_DROP_KINDS`` (upstream makes them Commands), else upstream."""
         start = self._prev
-        if self._match_texts(self.ML_DROP_KINDS):
-            drop = self._parse_drop(kind=self._prev.text.upper())
+        words = next((w for w in self.TABLE_DROP_KINDS if self._match_text_seq(*w)), None)
+        if words or self._match_texts(self.ML_DROP_KINDS):
+            drop = self._parse_drop(kind=" ".join(words) if words else self._prev.text.upper())
             # DROP MODEL MONITOR m and other unknown tails
             return self._parse_as_command(start) if self._curr else drop
         return self._parse_drop()

@@ -152,6 +152,34 @@ def test_recursive_view(sql: str) -> None:
     assert create.find(RecursiveViewProperty) is not None
 
 
+@pytest.mark.parametrize(
+    ("sql", "kind"),
+    [
+        ("DROP DYNAMIC TABLE x", "DYNAMIC TABLE"),
+        ("DROP DYNAMIC TABLE IF EXISTS db.s.x", "DYNAMIC TABLE"),
+        ("DROP EXTERNAL TABLE x", "EXTERNAL TABLE"),
+        ("DROP ICEBERG TABLE x", "ICEBERG TABLE"),
+    ],
+)
+def test_drop_table_kinds(sql: str, kind: str) -> None:
+    """DROP DYNAMIC|EXTERNAL|ICEBERG TABLE, which upstream keeps as a Command.
+    https://docs.snowflake.com/en/sql-reference/sql/drop-dynamic-table"""
+    drop = validate_identity(sql).assert_is(exp.Drop)
+    assert drop.kind == kind
+    drop.args["tables"][0].assert_is(exp.Table)
+
+
+def test_external_table_column_without_parentheses() -> None:
+    """``name type AS expr`` needs no parentheses in an external table.
+    https://docs.snowflake.com/en/sql-reference/sql/create-external-table"""
+    create = validate_identity(
+        "CREATE EXTERNAL TABLE e (d DATE AS TO_DATE(value:c1::STRING)) LOCATION=@s/p",
+        "CREATE EXTERNAL TABLE e (d DATE AS TO_DATE(CAST(GET_PATH(value, 'c1') AS VARCHAR))) "
+        "LOCATION=@s/p",
+    ).assert_is(exp.Create)
+    assert create.find(exp.ComputedColumnConstraint) is not None
+
+
 # --------------------------------------------------------------------------------------------------
 # Datasets  https://docs.snowflake.com/en/sql-reference/sql/create-dataset
 # --------------------------------------------------------------------------------------------------
