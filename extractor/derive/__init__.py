@@ -1,0 +1,111 @@
+"""Derive: one parsed statement plus its context → facts. Pure: no I/O, no clock, no globals.
+
+Handlers are picked by sqlglot node type from an explicit table (``HANDLERS``), the way sqlglot's
+own parsers pick ``_parse_*`` methods. Each handler reads one statement family.
+
+Modules: ``names`` (identifiers, name resolution, reads), ``tables`` (DML, COPY, DDL of tables,
+views, stages and containers), ``ml`` (datasets, models, services, predictions, ML metadata).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from extractor.derive.names import Context, DeriveError
+from extractor.derive.tables import (
+    derive_alter,
+    derive_command,
+    derive_copy,
+    derive_create,
+    derive_drop,
+    derive_insert,
+    derive_merge,
+    derive_multitable_insert,
+    derive_undrop,
+    derive_update,
+    no_facts,
+)
+from extractor.facts import Derived, Fact, StatementError
+from extractor.parse import parse_statements
+
+__all__ = ["Context", "DeriveError", "derive_facts", "derive_statement"]
+
+
+HANDLERS: dict[type[exp.Expr], Callable[..., list[Fact]]] = {
+    exp.Create: derive_create,
+    exp.Insert: derive_insert,
+    exp.MultitableInserts: derive_multitable_insert,
+    exp.Merge: derive_merge,
+    exp.Update: derive_update,
+    exp.Copy: derive_copy,
+    exp.Alter: derive_alter,
+    exp.Drop: derive_drop,
+    exp.Undrop: derive_undrop,
+    exp.Command: derive_command,
+    exp.Query: no_facts,
+    exp.Delete: no_facts,
+    exp.TruncateTable: no_facts,
+    exp.Show: no_facts,
+    exp.Describe: no_facts,
+    exp.Use: no_facts,
+    exp.Set: no_facts,
+    exp.Transaction: no_facts,
+    exp.Commit: no_facts,
+    exp.Rollback: no_facts,
+    exp.Grant: no_facts,
+    exp.Revoke: no_facts,
+    exp.Put: no_facts,
+    exp.Get: no_facts,
+    exp.ListStage: no_facts,
+    exp.Comment: no_facts,
+    exp.Pragma: no_facts,
+}
+
+
+def _handler(tree: exp.Expr) -> Callable[..., list[Fact]] | None:
+    for cls in type(tree).__mro__:
+        if cls in HANDLERS:
+            return HANDLERS[cls]
+    return None
+
+
+def derive_facts(tree: exp.Expr, ctx: Context) -> tuple[Fact, ...]:
+    """Facts of one parsed statement. Raises DeriveError for a statement it cannot read."""
+    handler = _handler(tree)
+    if handler is None:
+        raise DeriveError(f"unsupported statement: {type(tree).__name__}")
+    return tuple(handler(tree, ctx))
+
+
+def derive_statement(text: str, ctx: Context) -> Derived:
+    """Parse and derive one query text (which may hold several statements). Never raises:
+    a failure becomes ``Derived.error`` with the stage it happened in."""
+    try:
+        trees = parse_statements(text)
+    except RecursionError:
+        return Derived(error=StatementError("parse", "too_deep", "statement nested too deeply"))
+    except SqlglotError as err:
+        return Derived(error=StatementError("parse", type(err).__name__, _first_line(err)))
+    except Exception as err:  # noqa: BLE001 — one boundary per stage: record, never stop the run
+        return Derived(error=StatementError("parse", type(err).__name__, _first_line(err)))
+    if not trees:
+        return Derived(statement_kind="EMPTY")
+    result: list[Fact] = []
+    try:
+        for tree in trees:
+            result.extend(derive_facts(tree, ctx))
+    except RecursionError:
+        return Derived(error=StatementError("derive", "too_deep", "statement nested too deeply"))
+    except DeriveError as err:
+        return Derived(error=StatementError("derive", "unsupported", _first_line(err)))
+    except Exception as err:  # noqa: BLE001
+        return Derived(error=StatementError("derive", type(err).__name__, _first_line(err)))
+    return Derived(facts=tuple(result), statement_kind=type(trees[0]).__name__.upper())
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:500] if text else type(err).__name__
