@@ -71,11 +71,15 @@ def cli(verbose: bool) -> None:
 @click.option("--snapshot", is_flag=True,
               help="Write a dated snapshot under OUT/snapshots/ and point OUT/latest at it.")
 @click.option("--keep", type=click.IntRange(min=1), help="With --snapshot: keep the last N snapshots.")
+@click.option("--ml-metadata", "ml_metadata", multiple=True, metavar="PATH",
+              help="Model manifests (MANIFEST.yml in <DB.S.MODEL>/versions/<V>/) or *.ml.jsonl "
+                   "records; manifests inside SOURCES folders are read too. Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--batch-rows", type=click.IntRange(min=1), default=65536, hidden=True)
 def extract_command(
     sources: tuple[str, ...], out: Path, since: str | None, until: datetime | None,
-    collapse_temporary: bool, snapshot: bool, keep: int | None, as_json: bool, batch_rows: int,
+    collapse_temporary: bool, snapshot: bool, keep: int | None, ml_metadata: tuple[str, ...],
+    as_json: bool, batch_rows: int,
 ) -> None:
     """Build (or continue) the lineage graph from query-history exports and .sql scripts.
 
@@ -91,7 +95,7 @@ def extract_command(
     options = ExtractOptions(
         sources=sources, out=out, since=None if since in (None, "last") else _since(since),
         since_last=since == "last", until=until, collapse_temporary=collapse_temporary,
-        snapshot=snapshot, keep=keep, batch_rows=batch_rows,
+        snapshot=snapshot, keep=keep, ml_metadata=ml_metadata, batch_rows=batch_rows,
     )
     progress = _Progress(enabled=sys.stderr.isatty() and not as_json)
     try:
@@ -199,6 +203,7 @@ def _summary_text(s: RunSummary) -> str:
         f"  skipped, failed      {s.skipped_failed}",
         f"  skipped, seen before {s.skipped_duplicate}",
         f"  skipped, window      {s.skipped_window}",
+        f"  ML metadata records  {s.metadata_records}",
         f"  errors               {s.errors}" + (f"  (see {s.out / 'errors.parquet'})" if s.errors else ""),
         f"  nodes                {s.nodes}",
         f"  edges                {s.edges}",

@@ -8,6 +8,7 @@ edges, and a schema or database clone expands to one clone edge per object it he
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ import networkx as nx
 
 from extractor import facts as f
 from extractor.facts import Fact, ObjectName
-from extractor.graph import LineageGraph, format_node_id, name_key
+from extractor.graph import LineageGraph, ModelVersions, format_node_id, name_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,44 @@ def fold(state: LineageGraph, occurrence: Occurrence, facts: Iterable[Fact]) -> 
 
 def _resolve(state: LineageGraph, obj: ObjectName) -> int:
     """The node holding ``obj``'s name, created (as an object that existed before the log) when
-    the history has not seen it yet."""
+    the history has not seen it yet. A model version or alias is first resolved."""
+    obj = resolve_model_version(state, obj)
     key = state.find(obj)
     return key if key is not None else state.add_node(obj)
+
+
+def _model_key(obj: ObjectName) -> tuple[str, str, str]:
+    return (obj.database, obj.schema, obj.name)
+
+
+def resolve_model_version(state: LineageGraph, obj: ObjectName) -> ObjectName:
+    """A model named without a version means its default version (the first registered, until
+    SET DEFAULT_VERSION moves it); FIRST, LAST, DEFAULT and user aliases mean the version they
+    point to now. https://docs.snowflake.com/en/sql-reference/commands-model"""
+    if obj.domain != f.MODEL:
+        return obj
+    info = state.models.get(_model_key(obj))
+    if info is None or not info.versions or obj.version in info.versions:
+        return obj
+    version = obj.version
+    if version in info.aliases:
+        version = info.aliases[version]
+    elif version in ("", "DEFAULT"):
+        version = info.default or info.versions[0]
+    elif version == "FIRST":
+        version = info.versions[0]
+    elif version == "LAST":
+        version = info.versions[-1]
+    else:
+        return obj  # a version the log never registered: keep it as named
+    return ObjectName(obj.domain, obj.database, obj.schema, obj.name, version)
+
+
+def _versions_of(state: LineageGraph, obj: ObjectName) -> list[int]:
+    """Every version node of a dataset or model (``obj`` named without a version)."""
+    return [k for k in sorted(state.graph.nodes)
+            if (a := state.node(k))["domain"] == obj.domain
+            and (a["database"], a["schema"], a["name"]) == _model_key(obj)]
 
 
 def _stamp_created(attrs: dict[str, Any], occ: Occurrence) -> None:
@@ -67,9 +103,46 @@ def apply_create(state: LineageGraph, occ: Occurrence, fact: f.CreateObject) -> 
         _stamp_created(attrs, occ)
     attrs.update(status="ACTIVE", deleted_at=None, kind=fact.kind or attrs["kind"])
     attrs.pop("dropped_with", None)
-    if fact.obj.domain != f.RELATION:
+    if fact.obj.domain != f.RELATION and attrs["domain"] != f.FEATURE_VIEW:
         attrs["domain"] = fact.obj.domain
     attrs["properties"].update(fact.properties)
+    _apply_feature_store_tags(attrs)
+    if fact.obj.domain == f.MODEL:
+        _register_model_version(state, fact, key)
+
+
+def _register_model_version(state: LineageGraph, fact: f.CreateObject, key: int) -> None:
+    """CREATE OR REPLACE MODEL replaces the whole model: its other versions are gone."""
+    info = state.models.setdefault(_model_key(fact.obj), ModelVersions())
+    if fact.replace:
+        for other in _versions_of(state, fact.obj):
+            if other != key and state.node(other)["status"] == "ACTIVE":
+                state.node(other).update(status="DELETED", deleted_at=state.node(key)["created_at"])
+        info.versions, info.default, info.aliases = [], "", {}
+    if fact.obj.version and fact.obj.version not in info.versions:
+        info.versions.append(fact.obj.version)
+    info.default = info.default or fact.obj.version
+
+
+FEATURE_VIEW_TAG = "SNOWML_FEATURE_VIEW_METADATA"
+FEATURE_STORE_OBJECT_TAG = "SNOWML_FEATURE_STORE_OBJECT"
+
+
+def _apply_feature_store_tags(attrs: dict[str, Any]) -> None:
+    """The ML library's tags decide what a table or view is (reference §5.4): a dynamic table
+    or view named ``"NAME$VERSION"`` tagged SNOWML_FEATURE_VIEW_METADATA is the feature view
+    NAME@VERSION; a table tagged SNOWML_FEATURE_STORE_OBJECT of type TRAINING_DATA is training
+    data. The node keeps its physical name's slot in the index (see graph.name_key)."""
+    tags = {k.rsplit(".", 1)[-1].upper(): v for k, v in attrs["properties"].items() if k.startswith("tag:")}
+    if FEATURE_VIEW_TAG in tags and attrs["domain"] in (f.TABLE, f.VIEW) and "$" in attrs["name"]:
+        name, version = attrs["name"].rsplit("$", 1)
+        attrs.update(domain=f.FEATURE_VIEW, name=name, version=version)
+    try:
+        object_type = json.loads(tags.get(FEATURE_STORE_OBJECT_TAG) or "{}").get("type")
+    except (json.JSONDecodeError, AttributeError):
+        object_type = None
+    if object_type == "TRAINING_DATA" and attrs["domain"] == f.TABLE:
+        attrs["kind"] = "training_data"
 
 
 def _add_edge(
@@ -105,10 +178,14 @@ def _clone_object(state: LineageGraph, source: int, target_obj: ObjectName, occ:
     target = state.find(target_obj)
     if target is None:
         target = state.add_node(target_obj, kind=attrs["kind"])
+    domain = attrs["domain"]
+    if domain == f.FEATURE_VIEW:  # the clone is a table or view until its own tags say more
+        domain = f.VIEW if attrs["kind"] in ("view", "secure_view") else f.TABLE
     state.node(target).update(
-        domain=attrs["domain"], kind=attrs["kind"], status="ACTIVE", deleted_at=None,
+        domain=domain, kind=attrs["kind"], status="ACTIVE", deleted_at=None,
         properties=dict(attrs["properties"]),
     )
+    _apply_feature_store_tags(state.node(target))
     _stamp_created(state.node(target), occ)
     _add_edge(state, source, target, f.CLONE, "CLONE", occ)
     return target
@@ -164,6 +241,9 @@ def _contents(state: LineageGraph, obj: ObjectName) -> list[int]:
 
 
 def apply_drop(state: LineageGraph, occ: Occurrence, fact: f.DropObject) -> None:
+    if fact.obj.domain in (f.DATASET, f.MODEL):
+        _drop_versions(state, occ, fact.obj)
+        return
     key = _resolve(state, fact.obj)
     for inner in [key, *_contents(state, fact.obj)]:
         attrs = state.node(inner)
@@ -171,6 +251,24 @@ def apply_drop(state: LineageGraph, occ: Occurrence, fact: f.DropObject) -> None
             attrs.update(status="DELETED", deleted_at=occ.start_time)
             if inner != key:
                 attrs["dropped_with"] = key
+
+
+def _drop_versions(state: LineageGraph, occ: Occurrence, obj: ObjectName) -> None:
+    """DROP DATASET/MODEL drops every version; DROP VERSION one."""
+    info = state.models.get(_model_key(obj))
+    if obj.version:
+        keys = [_resolve(state, obj)]
+        if info is not None and obj.version in info.versions:
+            info.versions.remove(obj.version)
+            info.aliases = {a: v for a, v in info.aliases.items() if v != obj.version}
+            if info.default == obj.version:
+                info.default = info.versions[0] if info.versions else ""
+    else:
+        keys = _versions_of(state, obj)
+        state.models.pop(_model_key(obj), None)
+    for key in keys:
+        if state.node(key)["status"] == "ACTIVE":
+            state.node(key).update(status="DELETED", deleted_at=occ.start_time)
 
 
 def apply_undrop(state: LineageGraph, occ: Occurrence, fact: f.UndropObject) -> None:
@@ -229,6 +327,14 @@ def _moves(state: LineageGraph, obj: ObjectName, new: ObjectName) -> list[tuple[
 
 
 def apply_rename(state: LineageGraph, occ: Occurrence, fact: f.RenameObject) -> None:
+    if fact.old.domain in (f.DATASET, f.MODEL) and not fact.old.version:
+        for key in _versions_of(state, fact.old):
+            version = state.node(key)["version"]
+            new = fact.new
+            _rename_node(state, key, ObjectName(new.domain, new.database, new.schema, new.name, version))
+        if _model_key(fact.old) in state.models:
+            state.models[_model_key(fact.new)] = state.models.pop(_model_key(fact.old))
+        return
     for key, target in _moves(state, fact.old, fact.new):
         _rename_node(state, key, target)
 
@@ -250,7 +356,27 @@ def apply_swap(state: LineageGraph, occ: Occurrence, fact: f.SwapObjects) -> Non
 
 
 def apply_properties(state: LineageGraph, occ: Occurrence, fact: f.SetProperties) -> None:
-    state.node(_resolve(state, fact.obj))["properties"].update(fact.properties)
+    attrs = state.node(_resolve(state, fact.obj))
+    attrs["properties"].update(fact.properties)
+    _apply_feature_store_tags(attrs)
+
+
+def apply_model_event(state: LineageGraph, occ: Occurrence, fact: f.ModelEvent) -> None:
+    info = state.models.setdefault(_model_key(fact.model), ModelVersions())
+    version = resolve_model_version(state, ObjectName(f.MODEL, fact.model.database,
+                                                      fact.model.schema, fact.model.name,
+                                                      fact.version)).version
+    if fact.action == "set_default":
+        info.default = version
+    elif fact.action == "set_alias":
+        info.aliases[fact.value] = version
+    elif fact.action == "unset_alias":
+        info.aliases = {a: v for a, v in info.aliases.items() if v != version}
+    elif fact.action == "commit":
+        key = state.find(ObjectName(f.MODEL, fact.model.database, fact.model.schema,
+                                    fact.model.name, version))
+        if key is not None:
+            state.node(key)["kind"] = "model_version"
 
 
 APPLY: dict[type, Any] = {
@@ -262,6 +388,7 @@ APPLY: dict[type, Any] = {
     f.RenameObject: apply_rename,
     f.SwapObjects: apply_swap,
     f.SetProperties: apply_properties,
+    f.ModelEvent: apply_model_event,
 }
 
 

@@ -42,7 +42,21 @@ def namespace(domain: str) -> str:
 
 
 def name_key(obj: ObjectName) -> NameKey:
+    """The key of the name an object occupies. A feature view occupies the name of its physical
+    object, ``"NAME$VERSION"`` (reference §5.4), so reads of that table or view find it."""
+    if obj.domain == f.FEATURE_VIEW:
+        return (f.RELATION, obj.database, obj.schema, f"{obj.name}${obj.version}", "")
     return (namespace(obj.domain), obj.database, obj.schema, obj.name, obj.version)
+
+
+@dataclass
+class ModelVersions:
+    """What fold knows of a model's versions, to resolve unversioned references and aliases.
+    https://docs.snowflake.com/en/developer-guide/snowflake-ml/model-registry/overview"""
+
+    versions: list[str] = field(default_factory=list)  # in registration order
+    default: str = ""
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,6 +66,7 @@ class LineageGraph:
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     names: dict[NameKey, int] = field(default_factory=dict)
     seen_query_ids: set[str] = field(default_factory=set)
+    models: dict[tuple[str, str, str], ModelVersions] = field(default_factory=dict)
     next_node: int = 0
 
     def node(self, key: int) -> dict[str, Any]:

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from extractor import __version__
-from extractor.derive import Context, derive_statement
+from extractor.derive import Context, derive_metadata, derive_statement
 from extractor.facts import Derived, ErrorRecord
 from extractor.fold import Occurrence, collapse_temporary, fold
 from extractor.graph import LineageGraph
 from extractor.sinks import parquet as sink
+from extractor.metadata import expand_metadata_option, find_metadata, read_metadata
 from extractor.sources import read_sources
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class ExtractOptions:
     collapse_temporary: bool = False
     snapshot: bool = False
     keep: int | None = None
+    ml_metadata: Sequence[str] = ()
     batch_rows: int = 65536
 
 
@@ -53,6 +55,7 @@ class RunSummary:
     skipped_failed: int = 0
     skipped_duplicate: int = 0
     skipped_window: int = 0
+    metadata_records: int = 0
     errors: int = 0
     nodes: int = 0
     edges: int = 0
@@ -67,7 +70,8 @@ class RunSummary:
             "run_id": self.run_id, "out": str(self.out), "rows_read": self.rows_read,
             "statements": self.statements, "unique_statements": self.unique_statements,
             "skipped_failed": self.skipped_failed, "skipped_duplicate": self.skipped_duplicate,
-            "skipped_window": self.skipped_window, "errors": self.errors, "nodes": self.nodes,
+            "skipped_window": self.skipped_window, "metadata_records": self.metadata_records,
+            "errors": self.errors, "nodes": self.nodes,
             "edges": self.edges, "seconds": round(self.seconds, 3),
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
@@ -177,6 +181,16 @@ def extract(
                 watermark = start
         else:
             summary.skipped_duplicate += 1
+    metadata_paths = sorted(set(find_metadata(options.sources))
+                            | set(expand_metadata_option(options.ml_metadata)))
+    for record in read_metadata(metadata_paths, errors.append):
+        derived = derive_metadata(record)
+        if derived.error is not None:
+            e = derived.error
+            errors.append(ErrorRecord(record.record_id, None, e.stage, e.error_type, e.message,
+                                      text_hash(record.origin)))
+        elif fold(state, Occurrence(record.record_id, None), derived.facts):
+            summary.metadata_records += 1
     summary.errors = len(errors)
     summary.watermark = watermark
 

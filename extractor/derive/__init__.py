@@ -28,20 +28,42 @@ from extractor.derive.tables import (
     derive_update,
     no_facts,
 )
+from extractor.derive.ml import (
+    derive_alter_dataset,
+    derive_alter_model,
+    derive_call,
+    derive_create_model,
+    derive_create_service,
+    derive_metadata,
+)
 from extractor.facts import Derived, Fact, StatementError
 from extractor.parse import parse_statements
+from grammars.ml import Call, CreateModel, CreateService
 
-__all__ = ["Context", "DeriveError", "derive_facts", "derive_statement"]
+__all__ = ["Context", "DeriveError", "derive_facts", "derive_metadata", "derive_statement"]
+
+# ALTER <kind> families handled outside tables.py.
+ALTER_HANDLERS: dict[str, Callable[[exp.Alter, Context], list[Fact]]] = {
+    "DATASET": derive_alter_dataset,
+    "MODEL": derive_alter_model,
+}
+
+
+def derive_alter_any(tree: exp.Alter, ctx: Context) -> list[Fact]:
+    return ALTER_HANDLERS.get((tree.kind or "").upper(), derive_alter)(tree, ctx)
 
 
 HANDLERS: dict[type[exp.Expr], Callable[..., list[Fact]]] = {
     exp.Create: derive_create,
+    CreateModel: derive_create_model,
+    CreateService: derive_create_service,
+    Call: derive_call,
     exp.Insert: derive_insert,
     exp.MultitableInserts: derive_multitable_insert,
     exp.Merge: derive_merge,
     exp.Update: derive_update,
     exp.Copy: derive_copy,
-    exp.Alter: derive_alter,
+    exp.Alter: derive_alter_any,
     exp.Drop: derive_drop,
     exp.Undrop: derive_undrop,
     exp.Command: derive_command,

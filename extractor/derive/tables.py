@@ -236,6 +236,9 @@ OBJECT_KIND_DOMAINS: dict[str, str] = {
     "EXTERNAL TABLE": f.RELATION,
     "ICEBERG TABLE": f.RELATION,
     "STAGE": f.STAGE,
+    "DATASET": f.DATASET,
+    "MODEL": f.MODEL,
+    "SERVICE": f.SERVICE,
     "SCHEMA": f.SCHEMA,
     "DATABASE": f.DATABASE,
 }

@@ -22,8 +22,8 @@ import networkx as nx
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from extractor.facts import ErrorRecord
-from extractor.graph import LineageGraph, format_node_id, namespace
+from extractor.facts import ErrorRecord, ObjectName
+from extractor.graph import LineageGraph, ModelVersions, format_node_id, name_key
 from extractor.redact import redact_secrets
 
 TS = pa.timestamp("us", tz="UTC")
@@ -136,6 +136,25 @@ def _write_tmp(table: pa.Table, path: Path) -> Path:
     return tmp
 
 
+def _write_text_tmp(text: str, path: Path) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return tmp
+
+
+def _models_json(state: LineageGraph) -> str:
+    """Model version history (order, default, aliases) that later references resolve against."""
+    rows = [
+        {"database": db, "schema": schema, "name": name, "versions": info.versions,
+         "default": info.default, "aliases": info.aliases}
+        for (db, schema, name), info in sorted(state.models.items())
+    ]
+    return json.dumps(rows, sort_keys=True, indent=1)
+
+
 def write_outputs(
     out: Path,
     state: LineageGraph,
@@ -163,6 +182,8 @@ def write_outputs(
             [{"query_id": q} for q in sorted(state.seen_query_ids)], SEEN_SCHEMA),
     }
     staged = [(_write_tmp(table, path), path) for path, table in tables.items()]
+    models = out / "_state" / "models.json"
+    staged.append((_write_text_tmp(_models_json(state), models), models))
     for tmp, path in staged:
         os.replace(tmp, path)
 
@@ -203,14 +224,18 @@ def read_state(out: Path) -> LineageGraph:
             first_query_id=row["first_query_id"], last_seen=row["last_seen"],
             last_query_id=row["last_query_id"],
         )
+    models = out / "_state" / "models.json"
+    for row in json.loads(models.read_text(encoding="utf-8")) if models.is_file() else []:
+        state.models[(row["database"], row["schema"], row["name"])] = ModelVersions(
+            list(row["versions"]), row["default"], dict(row["aliases"]))
     seen = pq.read_table(out / "_state" / "query_ids.parquet").column("query_id")
     state.seen_query_ids.update(seen.to_pylist())
     return state
 
 
 def _name_key_of(attrs: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
-    return (namespace(attrs["domain"]), attrs["database"], attrs["schema"], attrs["name"],
-            attrs["version"])
+    return name_key(ObjectName(attrs["domain"], attrs["database"], attrs["schema"], attrs["name"],
+                               attrs["version"]))
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
