@@ -9,10 +9,10 @@ thread pool honours) makes "single core" true for libraries that would otherwise
 
 Usage::
 
-    python benchmarks/measure.py [--cpu N] [--stdout FILE] -- COMMAND ARG…
+    python benchmarks/measure.py [--cpu N] [--stdout FILE] [--stderr FILE] -- COMMAND ARG…
 
 Prints ``{"seconds": …, "max_rss_kib": …, "returncode": …}``; the command's stdout goes to
-FILE (default: discarded), its stderr to ours.
+FILE (default: discarded), its stderr to ``--stderr`` (default: ours).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="time one command on one CPU")
     parser.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: last)")
     parser.add_argument("--stdout", default=os.devnull, help="file for the command's stdout")
+    parser.add_argument("--stderr", default=None, help="file for the command's stderr")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -40,9 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cpu = args.cpu if args.cpu is not None else max(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {cpu})
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    with open(args.stdout, "wb") as out:
+    with open(args.stdout, "wb") as out, \
+            open(args.stderr, "wb") if args.stderr else open(os.devnull, "rb") as err:
         clock = time.perf_counter()
-        completed = subprocess.run(command, stdout=out, env=env, check=False)
+        completed = subprocess.run(command, stdout=out, stderr=err if args.stderr else None,
+                                   env=env, check=False)
         seconds = time.perf_counter() - clock
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"seconds": seconds, "max_rss_kib": usage.ru_maxrss,

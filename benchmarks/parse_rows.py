@@ -37,8 +37,6 @@ def sqlglot_parser() -> Parser:
     import sqlglot
     from sqlglot import exp
 
-    logging.getLogger("sqlglot").setLevel(logging.ERROR)  # one warning per Command otherwise
-
     def parse(row: LogRow) -> str:
         try:
             tree = sqlglot.parse_one(row.text, read="snowflake")
@@ -91,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments.add_argument("log")
     arguments.add_argument("--limit", type=int, default=None, help="only the first N rows")
     args = arguments.parse_args(argv)
+    # sqlglot logs a warning per statement it keeps as a Command (for DataHub too); mlineage
+    # silences it the same way, so no tool pays for writing them.
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     parse = PARSERS[args.tool]()
     imported = time.perf_counter()
     counts: dict[str, Any] = {"rows": 0, "parsed": 0, "ok": 0, "error": 0, "opaque": 0}

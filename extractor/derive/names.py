@@ -162,9 +162,10 @@ def read_sources(
     node: exp.Expr | None, ctx: Context, exclude: Iterable[exp.Expr] = ()
 ) -> list[ObjectName]:
     """Every table, view or stage read anywhere under ``node``: FROM, joins, subqueries, EXISTS,
-    set operations; dataset versions read through their ``snow://`` files; models whose methods
-    are called (``m!PREDICT``, ``MODEL(m, v)!…``, ``WITH a AS MODEL m …``). CTE references,
-    table functions and the ``exclude`` nodes (a DML target) are not reads. Sorted, unique."""
+    set operations; models whose methods are called (``m!PREDICT``, ``MODEL(m, v)!…``,
+    ``WITH a AS MODEL m …``). CTE references, table functions, staged files read by URL
+    (``'snow://dataset/…'``: Snowflake draws no edge for them, reference §5.5) and the
+    ``exclude`` nodes (a DML target) are not reads. Sorted and unique."""
     if node is None:
         return []
     skipped = {id(e) for e in exclude}
@@ -177,10 +178,6 @@ def read_sources(
             stage = stage_name(str(this.this), ctx)
             if stage is not None:
                 found.add(stage)
-        elif isinstance(this, exp.Literal) and this.is_string:
-            dataset = dataset_location(this.name, ctx)
-            if dataset is not None:
-                found.add(dataset)
         elif isinstance(this, (exp.Identifier, exp.DynamicIdentifier)) and not _is_cte_reference(table):
             found.add(table_name(table, ctx))
     for ref in model_refs(node):
@@ -188,19 +185,6 @@ def read_sources(
         version = normalize_identifier(ref.version) if ref.version is not None else ""
         found.add(ObjectName(f.MODEL, name.database, name.schema, name.name, version))
     return sorted(found)
-
-
-def dataset_location(location: str, ctx: Context) -> ObjectName | None:
-    """``snow://dataset/DB.S.D/versions/v/`` (how Snowpark reads a dataset version's files)
-    → that dataset version; any other string location (an external URL) → None.
-    https://docs.snowflake.com/en/developer-guide/snowflake-ml/dataset"""
-    prefix = "snow://dataset/"
-    if not location.lower().startswith(prefix) or "/versions/" not in location:
-        return None
-    name, _, rest = location[len(prefix):].partition("/versions/")
-    version = rest.strip("/").split("/")[0]
-    dataset = qualify(_parse_dotted(name), ctx, f.DATASET)
-    return ObjectName(f.DATASET, dataset.database, dataset.schema, dataset.name, version)
 
 
 def target_table(node: exp.Expr) -> exp.Table:

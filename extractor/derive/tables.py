@@ -214,6 +214,8 @@ def _create_stage(tree: exp.Create, ctx: Context) -> list[Fact]:
         "",
     )
     kind = "external_stage" if url else "internal_stage"
+    if _has(props, exp.TemporaryProperty):
+        kind = "temporary_stage"
     extra = (("url", url),) if url else ()
     properties = tuple(sorted(object_properties(props, ctx) + extra))
     return [f.CreateObject(target, kind, bool(tree.args.get("replace")), properties)]
