@@ -18,6 +18,8 @@ Additions, each with round-trip tests in ``tests/grammars/``:
   Command rather than a parse error.
 - The ML statements of ``grammars/ml.py``: datasets, models, model references in queries
   (``MODEL m VERSION v`` CTEs, ``MODEL(m, v)!PREDICT``), services, ``CALL``.
+- Every GRANT / REVOKE form of ``grammars/grants.py`` (privileges, ownership, ALL/FUTURE,
+  role grants), read through ``grant_parts``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sqlglot.generators.snowflake import SnowflakeGenerator
 from sqlglot.parsers.snowflake import SnowflakeParser
 from sqlglot.tokens import Token, TokenType
 
+from grammars.grants import GRANT_TRANSFORMS, GrantGeneratorMixin, GrantParserMixin
 from grammars.ml import (
     ML_TRANSFORMS,
     Call,
@@ -65,7 +68,7 @@ _KindParser = t.Callable[["MlSnowflakeParser"], exp.Expr | None]
 _CreateParser = t.Callable[["MlSnowflakeParser", Token, bool], exp.Expr]
 
 
-class MlSnowflakeParser(MlParserMixin, SnowflakeParser):
+class MlSnowflakeParser(GrantParserMixin, MlParserMixin, SnowflakeParser):
     # External-table columns are ``name type AS expr``, parentheses optional:
     # https://docs.snowflake.com/en/sql-reference/sql/create-external-table
     WRAPPED_TRANSFORM_COLUMN_CONSTRAINT = False
@@ -194,18 +197,24 @@ class MlSnowflakeParser(MlParserMixin, SnowflakeParser):
         return self.expression(exp.Alter(this=this, kind=kind, exists=exists, actions=[action]))
 
 
-class MlSnowflakeGenerator(MlGeneratorMixin, SnowflakeGenerator):
+class MlSnowflakeGenerator(GrantGeneratorMixin, MlGeneratorMixin, SnowflakeGenerator):
     TRANSFORMS = {
         **SnowflakeGenerator.TRANSFORMS,
         **ML_TRANSFORMS,
+        **GRANT_TRANSFORMS,
         RecursiveViewProperty: lambda *_: "RECURSIVE",
     }
     PROPERTIES_LOCATION = {
         **SnowflakeGenerator.PROPERTIES_LOCATION,
         RecursiveViewProperty: exp.Properties.Location.POST_CREATE,
     }
-    # A comment before CALL stays before it, as for other statements.
-    WITH_SEPARATED_COMMENTS = (*SnowflakeGenerator.WITH_SEPARATED_COMMENTS, Call)
+    # A comment before CALL, GRANT or REVOKE stays before it, as for other statements.
+    WITH_SEPARATED_COMMENTS = (
+        *SnowflakeGenerator.WITH_SEPARATED_COMMENTS,
+        Call,
+        exp.Grant,
+        exp.Revoke,
+    )
 
 
 class MlSnowflake(Snowflake):
