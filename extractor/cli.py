@@ -20,11 +20,12 @@ from extractor.query import (
     DIRECTIONS,
     MAX_DISTANCE,
     LineageQueryError,
+    effective_grants,
+    lineage,
     load_graph,
     resolve_object,
-    rows_as_dicts,
-    trace,
 )
+from extractor.visibility import VisibilityError
 from extractor.run import ExtractOptions, RunSummary, extract
 from extractor.sources import SourceError
 
@@ -121,11 +122,15 @@ def extract_command(
 @click.option("--database", help="Current database for unqualified names.")
 @click.option("--schema", help="Current schema for unqualified names.")
 @click.option("--at", "at", type=Timestamp(), help="Answer as the graph stood at this time.")
+@click.option("--as-role", "as_role", help="Mask what this role may not see (default: see all).")
+@click.option("--public-view-lineage/--no-public-view-lineage", default=True, show_default=True,
+              help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default since 2025).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
 def lineage_command(
     object_name: str, graph_dir: Path, domain: str | None, version: str | None, direction: str,
-    distance: int, database: str | None, schema: str | None, at: datetime | None, fmt: str,
+    distance: int, database: str | None, schema: str | None, at: datetime | None,
+    as_role: str | None, public_view_lineage: bool, fmt: str,
 ) -> None:
     """Lineage of one object, with the columns of Snowflake's GET_LINEAGE.
 
@@ -137,10 +142,35 @@ def lineage_command(
         graph = load_graph(graph_dir)
         start = resolve_object(graph, object_name, domain, version, database and database.upper(),
                                schema and schema.upper())
-        rows = rows_as_dicts(trace(graph, start, direction, distance, at))
-    except LineageQueryError as err:
+        rows = lineage(graph, start, direction, distance, at, as_role, public_view_lineage)
+    except (LineageQueryError, VisibilityError) as err:
         raise click.ClickException(str(err)) from err
     click.echo(format_rows(rows, list(COLUMNS), fmt), nl=False)
+
+
+@cli.command("grants")
+@click.option("--graph", "graph_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="An output folder of `mlineage extract`.")
+@click.option("--role", help="Privileges this role holds, itself or through the roles it inherits.")
+@click.option("--object", "object_name", help="Privileges on this object (a dotted name).")
+@click.option("--at", "at", type=Timestamp(), help="Grants in force at this time (default: now).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+def grants_command(graph_dir: Path, role: str | None, object_name: str | None, at: datetime | None,
+                   fmt: str) -> None:
+    """Effective privileges, from the GRANTs, REVOKEs and object creations in the history.
+
+    Example:
+
+        mlineage grants --graph lineage/ --role ANALYST
+    """
+    try:
+        rows = effective_grants(load_graph(graph_dir), role, object_name, at)
+    except LineageQueryError as err:
+        raise click.ClickException(str(err)) from err
+    columns = ["privilege", "on_type", "on_name", "grantee_type", "grantee", "via_role",
+               "with_grant_option", "granted_at", "query_id"]
+    click.echo(format_rows(rows, columns, fmt), nl=False)
 
 
 def format_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> str:

@@ -131,6 +131,29 @@ class ModelEvent:
     value: str = ""
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class GrantFact:
+    """A GRANT or REVOKE. ``on_type`` is the object kind (``TABLE``, ``SCHEMA``, ``ACCOUNT``,
+    ``ROLE``, ``DATABASE ROLE``, …); ``on_name`` its normalised dotted name (the role's name for
+    role grants, "" for ACCOUNT); ``scope`` is "" for one object, ``ALL`` or ``FUTURE`` for
+    ``ON ALL|FUTURE <kind>S IN <container_type> <container>``.
+    https://docs.snowflake.com/en/sql-reference/sql/grant-privilege
+    """
+
+    action: str
+    privileges: tuple[str, ...]
+    on_type: str
+    on_name: str
+    grantee_type: str
+    grantee: str
+    scope: str = ""
+    container_type: str = ""
+    container: str = ""
+    with_grant_option: bool = False
+    grant_option_for: bool = False
+    current_grants: str = ""  # COPY or REVOKE, for GRANT OWNERSHIP
+
+
 Fact = (
     Lineage
     | CreateObject
@@ -141,6 +164,7 @@ Fact = (
     | SwapObjects
     | SetProperties
     | ModelEvent
+    | GrantFact
 )
 
 

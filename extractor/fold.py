@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 
 from extractor import facts as f
+from extractor import grants
 from extractor.facts import Fact, ObjectName
 from extractor.graph import LineageGraph, ModelVersions, format_node_id, name_key
 
@@ -94,6 +95,7 @@ def _stamp_created(attrs: dict[str, Any], occ: Occurrence) -> None:
 
 def apply_create(state: LineageGraph, occ: Occurrence, fact: f.CreateObject) -> None:
     key = state.find(fact.obj)
+    created = key is None
     if key is None:
         key = state.add_node(fact.obj, kind=fact.kind)
         _stamp_created(state.node(key), occ)
@@ -101,6 +103,7 @@ def apply_create(state: LineageGraph, occ: Occurrence, fact: f.CreateObject) -> 
     recreated = attrs["status"] != "ACTIVE" or fact.replace or attrs["created_at"] is None
     if recreated and attrs["created_by_query_id"] != occ.query_id:
         _stamp_created(attrs, occ)
+        created = True
     attrs.update(status="ACTIVE", deleted_at=None, kind=fact.kind or attrs["kind"])
     attrs.pop("dropped_with", None)
     if fact.obj.domain != f.RELATION and attrs["domain"] != f.FEATURE_VIEW:
@@ -109,6 +112,8 @@ def apply_create(state: LineageGraph, occ: Occurrence, fact: f.CreateObject) -> 
     _apply_feature_store_tags(attrs)
     if fact.obj.domain == f.MODEL:
         _register_model_version(state, fact, key)
+    if created:
+        grants.on_create(state, occ, key)
 
 
 def _register_model_version(state: LineageGraph, fact: f.CreateObject, key: int) -> None:
@@ -187,6 +192,7 @@ def _clone_object(state: LineageGraph, source: int, target_obj: ObjectName, occ:
     )
     _apply_feature_store_tags(state.node(target))
     _stamp_created(state.node(target), occ)
+    grants.on_create(state, occ, target)
     _add_edge(state, source, target, f.CLONE, "CLONE", occ)
     return target
 
@@ -389,6 +395,7 @@ APPLY: dict[type, Any] = {
     f.SwapObjects: apply_swap,
     f.SetProperties: apply_properties,
     f.ModelEvent: apply_model_event,
+    f.GrantFact: grants.apply_grant,
 }
 
 

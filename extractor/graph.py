@@ -37,6 +37,11 @@ def format_node_id(domain: str, database: str, schema: str, name: str, version: 
     return f"{domain}:{parts}" + (f"@{version}" if version else "")
 
 
+def dotted_name(database: str, schema: str, name: str) -> str:
+    """``DB.S.T`` with DESIGN.md's quoting: how grants.parquet names objects."""
+    return ".".join(quote_part(p) for p in (database, schema, name) if p)
+
+
 def namespace(domain: str) -> str:
     return f.RELATION if domain in TABLE_LIKE else domain
 
@@ -67,6 +72,7 @@ class LineageGraph:
     names: dict[NameKey, int] = field(default_factory=dict)
     seen_query_ids: set[str] = field(default_factory=set)
     models: dict[tuple[str, str, str], ModelVersions] = field(default_factory=dict)
+    grants: list[dict[str, Any]] = field(default_factory=list)  # rows of grants.parquet
     next_node: int = 0
 
     def node(self, key: int) -> dict[str, Any]:

@@ -20,6 +20,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from extractor.graph import quote_part
+from extractor.visibility import Visibility, VisibilityError, grants_open_at, inherited_roles
+
 DIRECTIONS = ("upstream", "downstream", "both")
 MIN_DISTANCE, MAX_DISTANCE = 1, 5
 
@@ -261,6 +264,43 @@ def trace(
         wanted = set(domains)
         rows = [r for r in rows if (r.target if downstream else r.source).domain in wanted]
     return rows
+
+
+def lineage(
+    graph: Graph, start: Node, direction: str = "downstream", distance: int = MAX_DISTANCE,
+    at: datetime | None = None, as_role: str | None = None, public_view_lineage: bool = True,
+) -> list[dict[str, Any]]:
+    """GET_LINEAGE rows for ``start``; with ``as_role``, what that role may see (others MASKED,
+    not walked through). Raises VisibilityError when the role may not see lineage or the start."""
+    if as_role is None:
+        return rows_as_dicts(trace(graph, start, direction, distance, at))
+    view = Visibility.for_role(as_role, graph.grants, at, public_view_lineage)
+    if not view.can_view_lineage():
+        raise VisibilityError("Insufficient privileges to view data lineage")
+    if not view.can_see(start):
+        raise VisibilityError(f"{start.node_id}: object does not exist or not authorized")
+    rows = trace(graph, start, direction, distance, at, can_expand=view.can_see)
+    return rows_as_dicts(rows, mask=lambda node: not view.can_see(node))
+
+
+def effective_grants(
+    graph: Graph, role: str | None, object_name: str | None, at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Privileges in force: held by ``role`` (directly or through inherited roles, named in
+    ``via_role``) and/or on ``object_name``."""
+    rows = grants_open_at(graph.grants, at)
+    roles = inherited_roles(role.upper(), rows) if role else None
+    wanted = ".".join(quote_part(p) for p in _name_parts(object_name)) if object_name else None
+    found = []
+    for row in rows:
+        if roles is not None and not (row["grantee_type"] in ("ROLE", "DATABASE ROLE", "APPLICATION ROLE")
+                                      and row["grantee"] in roles):
+            continue
+        if wanted is not None and row["on_name"] != wanted:
+            continue
+        found.append({**row, "via_role": row["grantee"] if roles and row["grantee"] != role.upper() else None})
+    found.sort(key=lambda r: (r["on_type"], r["on_name"], r["privilege"], r["grantee"]))
+    return found
 
 
 def rows_as_dicts(rows: Sequence[LineageRow], mask: Callable[[Node], bool] = lambda n: False) -> list[dict[str, Any]]:

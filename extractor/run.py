@@ -208,9 +208,7 @@ def extract(
         "nodes": summary.nodes, "edges": summary.edges, "tool_version": __version__,
     }
     target = _snapshot_dir(options, started) if options.snapshot else options.out
-    grants = sink.read_rows(base / "grants.parquet") if base else []
-    sink.write_outputs(target, state, public, previous_errors + errors, grants,
-                       [*previous_runs, run_row])
+    sink.write_outputs(target, state, public, previous_errors + errors, [*previous_runs, run_row])
     if options.snapshot:
         _publish_snapshot(options, target)
     summary.out = target

@@ -284,16 +284,18 @@ def plural_kind(singular: str) -> str:
 
 def _word(token: Token | None) -> str | None:
     """The upper-cased text of an unquoted word token (keyword or plain name), else None: a quoted
-    ``"TO"`` is a name, never the keyword. Past the last token the parser holds a falsy sentinel
-    token (text ``SENTINEL``), which is no word either."""
+    ``"TO"`` is a name, never the keyword. Some keywords are one token of several words (``FILE
+    FORMAT``), given single-spaced. Past the last token the parser holds a falsy sentinel token
+    (text ``SENTINEL``), which is no word either."""
     if not token or token.token_type in (TokenType.IDENTIFIER, TokenType.STRING):
         return None
-    text = token.text
-    if not text or not (text[0].isalpha() or text[0] == "_"):
-        return None
-    if not text.replace("_", "").replace("$", "").isalnum():
-        return None
-    return text.upper()
+    words = token.text.split()
+    for word in words:
+        if not (word[0].isalpha() or word[0] == "_"):
+            return None
+        if not word.replace("_", "").replace("$", "").isalnum():
+            return None
+    return " ".join(words).upper() if words else None
 
 
 class GrantParserMixin(_ParserBase):

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from extractor.facts import ErrorRecord, ObjectName
 from extractor.graph import LineageGraph, ModelVersions, format_node_id, name_key
+from extractor.grants import public_rows
 from extractor.redact import redact_secrets
 
 TS = pa.timestamp("us", tz="UTC")
@@ -160,7 +161,6 @@ def write_outputs(
     state: LineageGraph,
     public_graph: nx.MultiDiGraph,
     errors: Iterable[ErrorRecord],
-    grants: Sequence[Mapping[str, Any]],
     runs: Sequence[Mapping[str, Any]],
 ) -> None:
     """Write the contract files and ``_state/`` atomically (temporary names, then renames)."""
@@ -173,7 +173,7 @@ def write_outputs(
     tables = {
         out / "nodes.parquet": _table(public_nodes, NODES_SCHEMA),
         out / "edges.parquet": _table(_edge_rows(public_graph, public_ids), EDGES_SCHEMA),
-        out / "grants.parquet": _table(grants, GRANTS_SCHEMA),
+        out / "grants.parquet": _table(public_rows(state), GRANTS_SCHEMA),
         out / "errors.parquet": _table(_error_rows(errors), ERRORS_SCHEMA),
         out / "runs.parquet": _table(runs, RUNS_SCHEMA),
         out / "_state" / "nodes.parquet": _table(state_nodes, STATE_NODES_SCHEMA),
@@ -224,6 +224,7 @@ def read_state(out: Path) -> LineageGraph:
             first_query_id=row["first_query_id"], last_seen=row["last_seen"],
             last_query_id=row["last_query_id"],
         )
+    state.grants.extend(read_rows(out / "grants.parquet"))
     models = out / "_state" / "models.json"
     for row in json.loads(models.read_text(encoding="utf-8")) if models.is_file() else []:
         state.models[(row["database"], row["schema"], row["name"])] = ModelVersions(

@@ -1,0 +1,200 @@
+"""Grants folded in time order: explicit GRANT/REVOKE, ownership by creation, ALL and FUTURE.
+
+Part of fold (the only stateful stage); ``fold.py`` calls in here. Rows are those of
+``grants.parquet``: a grant is open until ``revoked_at``.
+
+Snowflake rules kept (https://docs.snowflake.com/en/user-guide/security-access-control-overview):
+- the role that creates an object owns it (the query's ROLE_NAME);
+- ``ON ALL <kind>S IN …`` grants on the objects that exist at that moment;
+- ``ON FUTURE <kind>S IN …`` grants on objects created later in the container; schema-level future
+  grants take precedence over database-level ones for the same kind
+  (https://docs.snowflake.com/en/sql-reference/sql/grant-privilege#future-grants-on-database-or-schema-objects);
+- ``GRANT OWNERSHIP … REVOKE CURRENT GRANTS`` ends the object's other grants, ``COPY CURRENT
+  GRANTS`` keeps them (https://docs.snowflake.com/en/sql-reference/sql/grant-ownership);
+- REVOKE ends matching grants; ``GRANT OPTION FOR`` only takes the grant option away.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from extractor import facts as f
+from extractor.graph import dotted_name
+
+if TYPE_CHECKING:
+    from extractor.fold import Occurrence
+    from extractor.graph import LineageGraph
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Grant object kinds naming the same namespace as a node's domain.
+TABLE_KINDS = frozenset({"TABLE", "VIEW", "DYNAMIC TABLE", "MATERIALIZED VIEW", "EXTERNAL TABLE",
+                         "ICEBERG TABLE", "HYBRID TABLE", "EVENT TABLE"})
+DOMAIN_KINDS: dict[str, frozenset[str]] = {
+    f.TABLE: TABLE_KINDS, f.VIEW: TABLE_KINDS, f.FEATURE_VIEW: TABLE_KINDS,
+    f.STAGE: frozenset({"STAGE"}), f.DATASET: frozenset({"DATASET"}), f.MODEL: frozenset({"MODEL"}),
+    f.SERVICE: frozenset({"SERVICE"}), f.SCHEMA: frozenset({"SCHEMA"}),
+    f.DATABASE: frozenset({"DATABASE"}),
+}
+
+
+def object_kind(attrs: dict[str, Any]) -> str:
+    """The grant kind that names a node (``DYNAMIC TABLE``, ``VIEW``, ``MODEL``, …)."""
+    domain, kind = attrs["domain"], attrs["kind"]
+    if domain in (f.TABLE, f.FEATURE_VIEW):
+        return {"dynamic_table": "DYNAMIC TABLE", "external_table": "EXTERNAL TABLE",
+                "view": "VIEW", "secure_view": "VIEW", "materialized_view": "MATERIALIZED VIEW",
+                "recursive_view": "VIEW"}.get(kind, "TABLE")
+    if domain == f.VIEW:
+        return "MATERIALIZED VIEW" if kind == "materialized_view" else "VIEW"
+    return domain.upper()
+
+
+def grant_object(attrs: dict[str, Any]) -> tuple[str, str]:
+    """(kind, dotted name) a grant uses for a node: feature views by their ``NAME$VERSION``
+    object, dataset and model versions by the dataset or model."""
+    name = attrs["name"]
+    if attrs["domain"] == f.FEATURE_VIEW:
+        name = f"{name}${attrs['version']}"
+    if attrs["domain"] == f.SCHEMA:
+        return "SCHEMA", dotted_name(attrs["database"], "", name)
+    if attrs["domain"] == f.DATABASE:
+        return "DATABASE", dotted_name("", "", name)
+    return object_kind(attrs), dotted_name(attrs["database"], attrs["schema"], name)
+
+
+def kinds_match(granted_kind: str, attrs: dict[str, Any]) -> bool:
+    return granted_kind in DOMAIN_KINDS.get(attrs["domain"], frozenset())
+
+
+def _row(occ: Occurrence, action: str, privilege: str, on_type: str, on_name: str,
+         grantee_type: str, grantee: str, with_grant_option: bool = False) -> dict[str, Any]:
+    return {
+        "action": action, "privilege": privilege, "on_type": on_type, "on_name": on_name,
+        "grantee_type": grantee_type, "grantee": grantee, "with_grant_option": with_grant_option,
+        "query_id": occ.query_id, "granted_at": occ.start_time, "revoked_at": None,
+        "role_name": occ.role_name or None, "user_name": occ.user_name or None,
+    }
+
+
+def _open(state: LineageGraph) -> list[dict[str, Any]]:
+    return [g for g in state.grants if g["revoked_at"] is None]
+
+
+def _revoke(row: dict[str, Any], occ: Occurrence) -> None:
+    """Statements from .sql scripts have no time: their revokes are stamped at the epoch."""
+    row["revoked_at"] = occ.start_time or EPOCH
+
+
+def _container_of(attrs: dict[str, Any]) -> list[tuple[str, str]]:
+    """(container type, dotted name) pairs holding a node, schema first."""
+    if attrs["domain"] == f.DATABASE:
+        return []
+    if attrs["domain"] == f.SCHEMA:
+        return [("DATABASE", dotted_name("", "", attrs["database"]))]
+    return [("SCHEMA", dotted_name(attrs["database"], "", attrs["schema"])),
+            ("DATABASE", dotted_name("", "", attrs["database"]))]
+
+
+def _in_container(attrs: dict[str, Any], container_type: str, container: str) -> bool:
+    return (container_type, container) in _container_of(attrs)
+
+
+def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
+    """A new object: its creator's role owns it, and FUTURE grants of its container apply."""
+    attrs = state.node(key)
+    kind, name = grant_object(attrs)
+    open_rows = _open(state)
+    owners = [g for g in open_rows if g["privilege"] == "OWNERSHIP" and g["on_name"] == name
+              and kinds_match(g["on_type"], attrs)]
+    if occ.role_name and not any(g["grantee"] == occ.role_name for g in owners):
+        for old in owners:
+            _revoke(old, occ)
+        state.grants.append(_row(occ, "CREATE", "OWNERSHIP", kind, name, "ROLE", occ.role_name))
+    futures = [g for g in open_rows if g["action"] == "FUTURE" and kinds_match(g["on_type"], attrs)]
+    for container_type, container in _container_of(attrs):
+        matching = [g for g in futures if g["on_name"] == container
+                    and container_type_of(container) == container_type]
+        if matching:  # schema-level future grants take precedence over the database's
+            for g in matching:
+                state.grants.append(_row(occ, "FUTURE", g["privilege"], kind, name,
+                                         g["grantee_type"], g["grantee"], g["with_grant_option"]))
+            break
+
+
+def container_type_of(dotted: str) -> str:
+    """FUTURE rows name their container: ``DB.S`` is a schema, ``DB`` a database."""
+    quoted, dots = False, 0
+    for char in dotted:
+        if char == '"':
+            quoted = not quoted
+        elif char == "." and not quoted:
+            dots += 1
+    return "SCHEMA" if dots else "DATABASE"
+
+
+def apply_grant(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> None:
+    if fact.action == "REVOKE":
+        _apply_revoke(state, occ, fact)
+        return
+    if fact.scope == "FUTURE":
+        for privilege in fact.privileges:
+            state.grants.append(_row(occ, "FUTURE", privilege, fact.on_type, fact.container,
+                                     fact.grantee_type, fact.grantee, fact.with_grant_option))
+        return
+    targets = _targets(state, fact)
+    if "OWNERSHIP" in fact.privileges:
+        for on_type, on_name in targets:
+            for g in _open(state):
+                if g["on_name"] != on_name or g["on_type"] != on_type:
+                    continue
+                if g["privilege"] == "OWNERSHIP" or fact.current_grants == "REVOKE":
+                    _revoke(g, occ)
+    for on_type, on_name in targets:
+        for privilege in fact.privileges:
+            state.grants.append(_row(occ, "GRANT", privilege, on_type, on_name, fact.grantee_type,
+                                     fact.grantee, fact.with_grant_option))
+
+
+def _targets(state: LineageGraph, fact: f.GrantFact) -> list[tuple[str, str]]:
+    """The objects a grant is on: one, or (``ON ALL``) those in the container now."""
+    if fact.scope != "ALL":
+        return [(fact.on_type, fact.on_name)]
+    found = []
+    for key in sorted(state.graph.nodes):
+        attrs = state.node(key)
+        if attrs["status"] != "ACTIVE" or not kinds_match(fact.on_type, attrs):
+            continue
+        if _in_container(attrs, fact.container_type, fact.container):
+            found.append(grant_object(attrs))
+    return sorted(set(found))
+
+
+def _apply_revoke(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> None:
+    if fact.scope == "FUTURE":
+        names = {(fact.on_type, fact.container)}
+        actions = {"FUTURE"}
+    else:
+        names = set(_targets(state, fact))
+        actions = {"GRANT", "CREATE", "FUTURE"}
+    for g in _open(state):
+        if g["action"] not in actions or (g["on_type"], g["on_name"]) not in names:
+            continue
+        if g["grantee"] != fact.grantee or g["grantee_type"] != fact.grantee_type:
+            continue
+        if "ALL" not in fact.privileges and g["privilege"] not in fact.privileges:
+            continue
+        if fact.grant_option_for:
+            g["with_grant_option"] = False
+        else:
+            _revoke(g, occ)
+
+
+def public_rows(state: LineageGraph) -> list[dict[str, Any]]:
+    """grants.parquet rows, sorted, without fold's private keys."""
+    rows = [dict(g) for g in state.grants]
+    rows.sort(key=lambda r: (r["granted_at"] is not None, r["granted_at"] or 0, r["query_id"],
+                             r["action"], r["on_type"], r["on_name"], r["privilege"],
+                             r["grantee_type"], r["grantee"]))
+    return rows
