@@ -78,6 +78,13 @@ def _row(occ: Occurrence, action: str, privilege: str, on_type: str, on_name: st
     }
 
 
+def _same_object(row: dict[str, Any], on_type: str, on_name: str) -> bool:
+    """GRANT … ON TABLE t also names a dynamic table or view t (one namespace)."""
+    if row["on_name"] != on_name:
+        return False
+    return row["on_type"] == on_type or (row["on_type"] in TABLE_KINDS and on_type in TABLE_KINDS)
+
+
 def _open(state: LineageGraph) -> list[dict[str, Any]]:
     return [g for g in state.grants if g["revoked_at"] is None]
 
@@ -147,7 +154,7 @@ def apply_grant(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> None
     if "OWNERSHIP" in fact.privileges:
         for on_type, on_name in targets:
             for g in _open(state):
-                if g["on_name"] != on_name or g["on_type"] != on_type:
+                if not _same_object(g, on_type, on_name):
                     continue
                 if g["privilege"] == "OWNERSHIP" or fact.current_grants == "REVOKE":
                     _revoke(g, occ)
@@ -179,7 +186,7 @@ def _apply_revoke(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> No
         names = set(_targets(state, fact))
         actions = {"GRANT", "CREATE", "FUTURE"}
     for g in _open(state):
-        if g["action"] not in actions or (g["on_type"], g["on_name"]) not in names:
+        if g["action"] not in actions or not any(_same_object(g, t, n) for t, n in names):
             continue
         if g["grantee"] != fact.grantee or g["grantee_type"] != fact.grantee_type:
             continue

@@ -123,6 +123,28 @@ class MlSnowflakeParser(GrantParserMixin, MlParserMixin, SnowflakeParser):
     # Upstream drops the qualifier of these kinds' names; TAG and STREAMLIT are schema objects.
     NON_TABLE_CREATABLES = SnowflakeParser.NON_TABLE_CREATABLES - {"TAG", "STREAMLIT"}
 
+    def _parse_copy_parameters(self) -> list[exp.CopyParameter]:
+        """COPY options, ``KEY = value`` or ``KEY = (…)``; ``FILE_FORMAT`` may also name a file
+        format without parentheses (``file_format = db.s.ff``, as the ML library's example loader
+        writes it), which upstream cuts at the first dot.
+        https://docs.snowflake.com/en/sql-reference/sql/copy-into-table#optional-parameters"""
+        params: list[exp.CopyParameter] = []
+        while self._curr and not self._match(TokenType.R_PAREN, advance=False):
+            key = self._parse_var(any_token=True)
+            if key is None:
+                break
+            name = self._prev.text.upper()
+            self._match(TokenType.EQ)
+            param = self.expression(exp.CopyParameter(this=key))
+            if name in self.COPY_INTO_VARLEN_OPTIONS and self._match(TokenType.L_PAREN, advance=False):
+                param.set("expressions", self._parse_wrapped_options())
+            elif name == "FILE_FORMAT":
+                param.set("expression", self._parse_table_parts())
+            else:
+                param.set("expression", self._parse_unquoted_field() or self._parse_bracket())
+            params.append(param)
+        return params
+
     def _parse_ml_create(self) -> exp.Expr:
         """CREATE: the ML kinds of ``ML_CREATE_PARSERS``, else upstream's ``_parse_create``."""
         start = self._prev

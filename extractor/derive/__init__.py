@@ -28,6 +28,7 @@ from extractor.derive.tables import (
     derive_update,
     no_facts,
 )
+from extractor.derive.access import derive_grant
 from extractor.derive.ml import (
     derive_alter_dataset,
     derive_alter_model,
@@ -77,8 +78,8 @@ HANDLERS: dict[type[exp.Expr], Callable[..., list[Fact]]] = {
     exp.Transaction: no_facts,
     exp.Commit: no_facts,
     exp.Rollback: no_facts,
-    exp.Grant: no_facts,
-    exp.Revoke: no_facts,
+    exp.Grant: derive_grant,
+    exp.Revoke: derive_grant,
     exp.Put: no_facts,
     exp.Get: no_facts,
     exp.ListStage: no_facts,

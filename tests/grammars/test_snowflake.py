@@ -114,6 +114,22 @@ def test_drop_table_kinds(sql: str, kind: str) -> None:
     drop.args["tables"][0].assert_is(exp.Table)
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "COPY INTO db.s.t (a, b) FROM @db.s.st FILE_FORMAT = db.s.ff PATTERN = '.*'",
+        "COPY INTO t FROM @st FILES = ('a.csv', 'b.csv') FILE_FORMAT = (TYPE=CSV SKIP_HEADER=1)",
+        "COPY INTO @st/x FROM t FILE_FORMAT = (FORMAT_NAME='f') HEADER = TRUE",
+    ],
+)
+def test_copy_file_format_by_name(sql: str) -> None:
+    """``FILE_FORMAT = db.s.ff`` names a format without parentheses; the other options parse
+    as upstream does. https://docs.snowflake.com/en/sql-reference/sql/copy-into-table"""
+    copy = validate_identity(sql).assert_is(exp.Copy)
+    file_format = next(p for p in copy.args["params"] if p.name.upper() == "FILE_FORMAT")
+    assert file_format.expression is not None or file_format.expressions
+
+
 def test_external_table_column_without_parentheses() -> None:
     """``name type AS expr`` needs no parentheses in an external table.
     https://docs.snowflake.com/en/sql-reference/sql/create-external-table"""
