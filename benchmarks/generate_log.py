@@ -221,7 +221,10 @@ class Template:
     variable literal ``{v}`` (an id, a limit, a watermark, a version…) of kind ``vkind``.
 
     Scheduled templates draw ``{v}`` from a small ``domain`` so their text repeats; a "fresh" row
-    gets a never-seen value instead."""
+    (probability ``p_unique``, or ``--distinct-ratio``) gets a never-seen value instead. Where
+    ``{v}`` is part of an object's name (vkind ``name``: clones, sandbox tables, model versions)
+    ``--distinct-ratio`` does not apply, so that the account's set of objects stays the size of
+    an account and not of the log. ``weight`` scales the template's share within its family."""
 
     family: str
     query_type: str
@@ -234,6 +237,7 @@ class Template:
     p_unique: float = 0.02
     main_object: str = ""
     duration_ms: int = 2000
+    weight: float = 1.0
 
 
 def _q(fqn: str) -> str:
@@ -583,13 +587,13 @@ def ml(model: Model, rng: random.Random) -> Iterator[Template]:
         stage = f"ML.MODELS.SNOWPARK_TEMP_STAGE_{rng.getrandbits(40):010X}"
         yield Template("model", "CREATE",
                        f"CREATE MODEL {model_name} WITH VERSION V{{v}} FROM @{stage}/model",
-                       "ML", "MODELS", "ml", "small", ("1",), 0.5, model_name, 30000)
+                       "ML", "MODELS", "ml", "name", ("1",), 0.1, model_name, 30000)
         yield Template("model", "ALTER",
                        f"ALTER MODEL {model_name} ADD VERSION V{{v}} FROM @{stage}/model",
-                       "ML", "MODELS", "ml", "small", ("2",), 0.5, model_name, 30000)
+                       "ML", "MODELS", "ml", "name", ("2",), 0.1, model_name, 30000)
         yield Template("model", "ALTER",
                        f"ALTER MODEL {model_name} SET DEFAULT_VERSION = V{{v}}",
-                       "ML", "MODELS", "ml", "small", ("2",), 0.5, model_name, 300)
+                       "ML", "MODELS", "ml", "name", ("2",), 0.1, model_name, 300)
         feats = ", ".join(f"f.{m}_30D" for m in dim.measures)
         fmt = (
             f"SELECT f.{dim.key}, {model_name}!PREDICT({feats}):output_feature_0::FLOAT AS score\n"
@@ -604,7 +608,7 @@ def ml(model: Model, rng: random.Random) -> Iterator[Template]:
             f"SELECT f.{dim.key}, m!PREDICT({feats}):output_feature_0::FLOAT, CURRENT_TIMESTAMP()\n"
             f'FROM {fs}."{fv_name}" f'
         )
-        yield Template("predict_insert", "INSERT", fmt, "ML", "SCORING", "ml", "small", ("2",),
+        yield Template("predict_insert", "INSERT", fmt, "ML", "SCORING", "ml", "name", ("2",),
                        0.05, f"ML.SCORING.{short}_SCORES", 12000)
         yield Template("grant", "GRANT", f"GRANT USAGE ON MODEL {model_name} TO ROLE REPORTER",
                        "ML", "MODELS", "admin", "none", ("",), 0.0, model_name, 150)
@@ -619,21 +623,21 @@ def admin(model: Model, rng: random.Random) -> Iterator[Template]:
         yield Template("clone", "CREATE_TABLE",
                        f"CREATE TABLE {e.mart}_AS_OF_{{v}} CLONE {e.mart}\n"
                        f"  AT (TIMESTAMP => '{{d1}} 12:00:00'::TIMESTAMP_LTZ)",
-                       "ANALYTICS", "MARTS", "admin", "small", ("1",), 0.6, e.mart, 1500)
+                       "ANALYTICS", "MARTS", "admin", "name", ("1", "2"), 0.05, e.mart, 1500)
     for schema in ("MARTS", "REPORTING", "STAGING"):
         yield Template("clone", "CREATE", f"CREATE OR REPLACE SCHEMA ANALYTICS.{schema}_DEV_{{v}} "
-                       f"CLONE ANALYTICS.{schema}", "ANALYTICS", schema, "admin", "small", ("1",),
-                       0.6, f"ANALYTICS.{schema}", 5000)
+                       f"CLONE ANALYTICS.{schema}", "ANALYTICS", schema, "admin", "name",
+                       ("1", "2", "3"), 0.02, f"ANALYTICS.{schema}", 5000, weight=0.3)
     yield Template("clone", "CREATE", "CREATE OR REPLACE DATABASE ANALYTICS_QA CLONE ANALYTICS",
-                   "", "", "admin", "none", ("",), 0.0, "ANALYTICS", 20000)
+                   "", "", "admin", "none", ("",), 0.0, "ANALYTICS", 20000, weight=0.05)
     for e in rng.sample(model.facts, 8):
         yield Template("rename", "ALTER_TABLE",
                        f"ALTER TABLE {e.mart}_STAGING_{{v}} SWAP WITH {e.mart}", "ANALYTICS",
-                       "MARTS", "airflow", "small", ("1",), 0.3, e.mart, 400)
+                       "MARTS", "airflow", "name", ("1",), 0.0, e.mart, 400)
         yield Template("rename", "RENAME_TABLE",
                        f"ALTER TABLE IF EXISTS {e.agg('DAILY')}_OLD RENAME TO "
                        f"{e.agg('DAILY')}_ARCHIVE_{{v}}", "ANALYTICS", "REPORTING", "admin",
-                       "small", ("1",), 0.6, e.agg("DAILY"), 400)
+                       "name", ("1",), 0.05, e.agg("DAILY"), 400)
     for schema in ("ANALYTICS.REPORTING", "ANALYTICS.MARTS", "ML.FEATURE_STORE", "RAW.OMS"):
         for role in ("BI_READER", "ANALYST", "DATA_SCIENTIST"):
             yield Template("grant", "GRANT",
@@ -655,7 +659,7 @@ def admin(model: Model, rng: random.Random) -> Iterator[Template]:
                        f"GRANT OWNERSHIP ON TABLE {e.agg('WEEKLY')} TO ROLE TRANSFORMER "
                        f"COPY CURRENT GRANTS", "", "", "admin", "none", ("",), 0.0, "", 200)
     yield Template("grant", "GRANT", "GRANT ROLE ANALYST TO USER {v}", "", "", "admin", "user",
-                   ("ALICE_K",), 0.5, "", 150)
+                   ("ALICE_K",), 0.2, "", 150)
 
 
 def adhoc(model: Model, rng: random.Random) -> Iterator[Template]:
@@ -678,16 +682,16 @@ def adhoc(model: Model, rng: random.Random) -> Iterator[Template]:
             yield Template("misc_ddl", "CREATE_TABLE",
                            f"CREATE TABLE IF NOT EXISTS ANALYTICS.SANDBOX.{e.plural}_SAMPLE_{{v}} "
                            f"AS SELECT * FROM {e.mart} SAMPLE (1)", "ANALYTICS", "SANDBOX",
-                           "analyst", "small", ("1",), 0.7, e.mart, 4000)
+                           "analyst", "name", ("1", "2", "3"), 0.1, e.mart, 4000)
             yield Template("misc_ddl", "DROP",
                            f"DROP TABLE IF EXISTS ANALYTICS.SANDBOX.{e.plural}_SAMPLE_{{v}}",
-                           "ANALYTICS", "SANDBOX", "analyst", "small", ("1",), 0.7, "", 300)
+                           "ANALYTICS", "SANDBOX", "analyst", "name", ("1", "2", "3"), 0.1, "", 300)
             yield Template("misc_ddl", "TRUNCATE_TABLE",
                            f"TRUNCATE TABLE IF EXISTS {e.agg('DAILY')}", "ANALYTICS",
                            "REPORTING", "airflow", "none", ("",), 0.0, e.agg("DAILY"), 700)
             yield Template("misc_ddl", "ALTER_TABLE_ADD_COLUMN",
                            f"ALTER TABLE {e.stg} ADD COLUMN IF NOT EXISTS NOTE_{{v}} VARCHAR",
-                           "ANALYTICS", "STAGING", "dbt", "small", ("1",), 0.5, e.stg, 400)
+                           "ANALYTICS", "STAGING", "dbt", "name", ("1",), 0.1, e.stg, 400)
             yield Template("misc_ddl", "CREATE_TABLE",
                            f"CREATE TEMPORARY TABLE ANALYTICS.STAGING.TMP_{e.plural}_DELTA AS\n"
                            f"SELECT * FROM {e.raw} WHERE _LOADED_AT >= '{{v}}'",
@@ -760,7 +764,7 @@ def build_templates(model: Model, rng: random.Random) -> tuple[list[Template], l
         members = by_family.get(family, [])
         if family != "noise":  # noise is listed most frequent first
             rng.shuffle(members)
-        raw = [1.0 / (k + 1) ** 0.7 for k in range(len(members))]
+        raw = [t.weight / (k + 1) ** 0.7 for k, t in enumerate(members)]
         scale = weight / sum(raw) if raw else 0.0
         for template, w in zip(members, raw, strict=True):
             total += w * scale
@@ -827,7 +831,7 @@ def unique_literal(vkind: str, serial: int) -> str:
     """A literal of the template's kind that no other row gets (``serial`` is a row counter)."""
     if vkind in ("id", "limit"):
         return str(1_000_000 + serial)
-    if vkind == "small":
+    if vkind == "name":
         return str(3 + serial)
     if vkind == "ts":
         seconds, millis = divmod(serial, 1000)
@@ -898,11 +902,25 @@ class RowWriter:
         return f"{self.dates[day]}{sep}{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}{offset}"
 
 
+class _GzipOut(gzip.GzipFile):
+    """A gzip file at level 1 (level 6 would dominate the run time, and logs this repetitive
+    still shrink ~20x) with no name and no time in its header, so that its bytes depend on the
+    arguments only. It owns the file under it (GzipFile does not close a ``fileobj``)."""
+
+    def __init__(self, path: Path) -> None:
+        self._raw = open(path, "wb")  # noqa: SIM115 — closed in close()
+        super().__init__(filename="", mode="wb", compresslevel=1, mtime=0, fileobj=self._raw)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
 def _open_text(path: Path, gzipped: bool) -> IO[str]:
-    # Level 1: gzip at level 6 would dominate the run time; logs this repetitive still shrink ~10x.
     if gzipped:
-        return io.TextIOWrapper(gzip.GzipFile(path, "wb", compresslevel=1, mtime=0),
-                                encoding="utf-8", newline="")
+        return io.TextIOWrapper(_GzipOut(path), encoding="utf-8", newline="")
     return open(path, "w", encoding="utf-8", newline="")
 
 
@@ -954,7 +972,7 @@ class ParquetWriter(RowWriter):
     """Parquet with typed columns (session id int64, UTC timestamps), one row group a chunk."""
 
     def __init__(self, path: Path, gzipped: bool, start: date, days: int,
-                 group_rows: int = 65536) -> None:
+                 group_rows: int = 16384) -> None:
         super().__init__(start, days)
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -966,7 +984,7 @@ class ParquetWriter(RowWriter):
             + [("START_TIME", pa.timestamp("ms", tz="UTC")),
                ("END_TIME", pa.timestamp("ms", tz="UTC"))]
         )
-        self.gzip = gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) if gzipped else None
+        self.gzip = _GzipOut(path) if gzipped else None
         self.writer = pq.ParquetWriter(self.gzip if self.gzip else str(path), self.schema,
                                        compression="zstd")
         self.pending: list[tuple[Any, ...]] = []
@@ -1054,10 +1072,20 @@ def generate(
             stats.big += 1
         else:
             template = templates[bisect.bisect_right(cumulative, random_() * total_weight)]
-            p_unique = template.p_unique if distinct_ratio is None else distinct_ratio
+            if distinct_ratio is None:
+                fresh = template.vkind != "none" and random_() < template.p_unique
+            else:
+                # A fresh row needs a template with a literal to vary: redraw a few times.
+                fresh = random_() < distinct_ratio
+                for _ in range(8):
+                    if not fresh or template.vkind not in ("none", "name"):
+                        break
+                    template = templates[bisect.bisect_right(cumulative,
+                                                             random_() * total_weight)]
+                fresh = fresh and template.vkind not in ("none", "name")
             if template.vkind == "none":
                 v = ""
-            elif random_() < p_unique:
+            elif fresh:
                 v = unique_literal(template.vkind, serial)
                 serial += 1
                 stats.fresh += 1

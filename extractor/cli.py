@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,12 +76,14 @@ def cli(verbose: bool) -> None:
 @click.option("--ml-metadata", "ml_metadata", multiple=True, metavar="PATH",
               help="Model manifests (MANIFEST.yml in <DB.S.MODEL>/versions/<V>/) or *.ml.jsonl "
                    "records; manifests inside SOURCES folders are read too. Repeatable.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes deriving lineage [default: the cores available].")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--batch-rows", type=click.IntRange(min=1), default=65536, hidden=True)
 def extract_command(
     sources: tuple[str, ...], out: Path, since: str | None, until: datetime | None,
     collapse_temporary: bool, snapshot: bool, keep: int | None, ml_metadata: tuple[str, ...],
-    as_json: bool, batch_rows: int,
+    workers: int | None, as_json: bool, batch_rows: int,
 ) -> None:
     """Build (or continue) the lineage graph from query-history exports and .sql scripts.
 
@@ -97,6 +100,7 @@ def extract_command(
         sources=sources, out=out, since=None if since in (None, "last") else _since(since),
         since_last=since == "last", until=until, collapse_temporary=collapse_temporary,
         snapshot=snapshot, keep=keep, ml_metadata=ml_metadata, batch_rows=batch_rows,
+        workers=workers or _available_cores(),
     )
     progress = _Progress(enabled=sys.stderr.isatty() and not as_json)
     try:
@@ -201,6 +205,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _since(value: str) -> datetime:
     try:
         return parse_timestamp(value)
@@ -229,7 +240,7 @@ def _summary_text(s: RunSummary) -> str:
     lines = [
         f"mlineage extract: {s.rows_read} rows read in {s.seconds:.2f} s",
         f"  statements folded    {s.statements}",
-        f"  distinct statements  {s.unique_statements}",
+        f"  distinct statements  {s.unique_statements} ({s.derived} derived, the rest cached)",
         f"  skipped, failed      {s.skipped_failed}",
         f"  skipped, seen before {s.skipped_duplicate}",
         f"  skipped, window      {s.skipped_window}",

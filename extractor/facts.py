@@ -7,6 +7,7 @@ sort, pickle and cache; no sqlglot object ever crosses this seam.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 # Domains of node identity (DESIGN.md "Identity"). RELATION is a read or write of a table-like
@@ -184,6 +185,9 @@ class Derived:
     facts: tuple[Fact, ...] = ()
     error: StatementError | None = None
     statement_kind: str = field(default="")
+    # True when no literal of the statement can change its facts, so that every statement with
+    # the same fingerprint (literals replaced) has the same facts: see derive.literal_free.
+    literal_free: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,3 +204,48 @@ class ErrorRecord:
     error_type: str
     message: str
     query_hash: str
+
+
+# ---------------------------------------------------------------------------------------------
+# A JSON form of Derived, for the facts cache kept in the output folder (no pickle: an output
+# folder is data, and loading it must never run code).
+
+FACT_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (Lineage, CreateObject, CloneObject, DropObject, UndropObject, RenameObject,
+                SwapObjects, SetProperties, ModelEvent, GrantFact)
+}
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, ObjectName):
+        return ["@", value.domain, value.database, value.schema, value.name, value.version]
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: object) -> object:
+    if isinstance(value, list):
+        if value and value[0] == "@":
+            return ObjectName(*value[1:])
+        return tuple(_decode(v) for v in value)
+    return value
+
+
+def derived_to_json(derived: Derived) -> str:
+    facts = [
+        [type(fact).__name__, [_encode(getattr(fact, name)) for name in fact.__slots__]]
+        for fact in derived.facts
+    ]
+    error = None
+    if derived.error is not None:
+        error = [derived.error.stage, derived.error.error_type, derived.error.message]
+    return json.dumps([facts, error, derived.statement_kind, derived.literal_free],
+                      separators=(",", ":"))
+
+
+def derived_from_json(text: str) -> Derived:
+    facts, error, kind, literal_free = json.loads(text)
+    decoded = tuple(FACT_TYPES[name](*(_decode(v) for v in values)) for name, values in facts)
+    return Derived(decoded, StatementError(*error) if error else None, kind, literal_free)

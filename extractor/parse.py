@@ -6,7 +6,9 @@ hold several; each becomes a tree. Errors propagate to derive, which records the
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 
 import sqlglot
 from sqlglot import exp
@@ -22,3 +24,27 @@ def parse_statements(text: str) -> list[exp.Expr]:
     """All statements in ``text`` as trees; raises sqlglot.errors.ParseError on bad SQL."""
     trees = sqlglot.parse(text, dialect=MlSnowflake, error_level=ErrorLevel.RAISE)
     return [tree for tree in trees if tree is not None]
+
+
+# Quoted identifiers, comments and $$ bodies are matched (and kept) before strings and numbers,
+# left to right, so a quote inside any of them never starts a "literal".
+_FINGERPRINT_TOKENS = re.compile(
+    r"""(?P<keep>"(?:[^"]|"")*"|\$\$.*?\$\$|--[^\n]*|//[^\n]*|/\*.*?\*/)"""
+    r"""|(?P<string>'(?:[^'\\]|\\.|'')*')"""
+    r"""|(?P<number>(?<![\w$.])\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w$]))""",
+    re.DOTALL,
+)
+
+
+def _literal_to_placeholder(match: re.Match[str]) -> str:
+    if match.lastgroup == "keep":
+        return match.group(0)
+    return "?"
+
+
+def fingerprint(text: str) -> str:
+    """A key shared by statements that differ only in their literals (scheduled jobs rerun with
+    other dates and ids). Only a key: derive decides whether its literals can matter
+    (``Derived.literal_free``); when they can, the exact text is the key instead."""
+    normalised = _FINGERPRINT_TOKENS.sub(_literal_to_placeholder, text)
+    return hashlib.blake2b(normalised.encode("utf-8", "replace"), digest_size=16).hexdigest()

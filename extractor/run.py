@@ -8,20 +8,23 @@ context), so the log itself is never held.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from extractor import __version__
-from extractor.derive import Context, derive_metadata, derive_statement
-from extractor.facts import Derived, ErrorRecord
+from extractor.derive import derive_metadata
+from extractor.derive.cache import StatementCache, text_hash
+from extractor.facts import ErrorRecord
 from extractor.fold import Occurrence, collapse_temporary, fold
 from extractor.graph import LineageGraph
 from extractor.sinks import parquet as sink
@@ -29,6 +32,10 @@ from extractor.metadata import expand_metadata_option, find_metadata, read_metad
 from extractor.sources import read_sources
 
 log = logging.getLogger(__name__)
+
+TS = pa.timestamp("us", tz="UTC")
+OCCURRENCES = pa.schema([("start_time", TS), ("query_id", pa.string()), ("statement", pa.int32()),
+                         ("role_name", pa.string()), ("user_name", pa.string())])
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class ExtractOptions:
     snapshot: bool = False
     keep: int | None = None
     ml_metadata: Sequence[str] = ()
+    workers: int = 1
     batch_rows: int = 65536
 
 
@@ -52,6 +60,7 @@ class RunSummary:
     rows_read: int = 0
     statements: int = 0
     unique_statements: int = 0
+    derived: int = 0
     skipped_failed: int = 0
     skipped_duplicate: int = 0
     skipped_window: int = 0
@@ -69,6 +78,7 @@ class RunSummary:
         return {
             "run_id": self.run_id, "out": str(self.out), "rows_read": self.rows_read,
             "statements": self.statements, "unique_statements": self.unique_statements,
+            "derived": self.derived,
             "skipped_failed": self.skipped_failed, "skipped_duplicate": self.skipped_duplicate,
             "skipped_window": self.skipped_window, "metadata_records": self.metadata_records,
             "errors": self.errors, "nodes": self.nodes,
@@ -79,54 +89,61 @@ class RunSummary:
         }
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
+def _success_mask(batch: pa.RecordBatch) -> pa.Array:
+    """QUERY_HISTORY's EXECUTION_STATUS compared case-insensitively; no status (scripts) is
+    success."""
+    status = batch.column("execution_status")
+    return pc.or_kleene(pc.is_null(status), pc.equal(pc.utf8_upper(status), "SUCCESS"))
 
 
-@dataclass
-class _Occurrences:
-    """Rows reduced to what fold needs, plus the distinct statements' facts."""
-
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    derived: dict[str, Derived] = field(default_factory=dict)
-    text_hashes: dict[str, str] = field(default_factory=dict)  # of statements with an error
-
-
-def _is_success(status: str | None) -> bool:
-    return status is None or status.upper() == "SUCCESS"
+def _window_mask(batch: pa.RecordBatch, since: datetime | None, until: datetime | None) -> pa.Array:
+    start = batch.column("start_time")
+    mask = pa.array([True] * batch.num_rows)
+    if since is not None:
+        mask = pc.and_(mask, pc.or_kleene(pc.is_null(start), pc.greater_equal(start, pa.scalar(since, TS))))
+    if until is not None:
+        mask = pc.and_(mask, pc.or_kleene(pc.is_null(start), pc.less(start, pa.scalar(until, TS))))
+    return pc.fill_null(mask, True)
 
 
 def _collect(
-    options: ExtractOptions, since: datetime | None, summary: RunSummary,
+    options: ExtractOptions, since: datetime | None, summary: RunSummary, cache: StatementCache,
     errors: list[ErrorRecord], progress: Callable[[int], None],
-) -> _Occurrences:
-    collected = _Occurrences()
+) -> pa.Table:
+    """Stream the sources; keep per row only what fold needs (time, query id, statement id,
+    role, user), as Arrow columns."""
+    kept: list[pa.RecordBatch] = []
     for batch in read_sources(options.sources, errors.append, options.batch_rows):
-        columns = {name: batch.column(name).to_pylist() for name in batch.schema.names}
         progress(batch.num_rows)
-        for i in range(batch.num_rows):
-            summary.rows_read += 1
-            start = columns["start_time"][i]
-            if not _is_success(columns["execution_status"][i]):
-                summary.skipped_failed += 1
-                continue
-            if (since and start is not None and start < since) or (
-                options.until and start is not None and start >= options.until
-            ):
-                summary.skipped_window += 1
-                continue
-            text = columns["query_text"][i] or ""
-            ctx = Context(columns["database_name"][i] or "", columns["schema_name"][i] or "")
-            key = text_hash(f"{ctx.database}\x00{ctx.schema}\x00{text}")
-            if key not in collected.derived:
-                derived = collected.derived[key] = derive_statement(text, ctx)
-                if derived.error is not None:
-                    collected.text_hashes[key] = text_hash(text)
-            collected.rows.append((
-                start is not None, start, columns["query_id"][i] or "", key,
-                columns["role_name"][i] or "", columns["user_name"][i] or "",
-            ))
-    return collected
+        summary.rows_read += batch.num_rows
+        success = _success_mask(batch)
+        summary.skipped_failed += batch.num_rows - pc.sum(success).as_py() if batch.num_rows else 0
+        batch = batch.filter(success)
+        in_window = _window_mask(batch, since, options.until)
+        summary.skipped_window += batch.num_rows - (pc.sum(in_window).as_py() or 0)
+        batch = batch.filter(in_window)
+        if not batch.num_rows:
+            continue
+        ids = cache.ids_for(
+            batch.column("query_text").to_pylist(),
+            pc.fill_null(batch.column("database_name"), "").to_pylist(),
+            pc.fill_null(batch.column("schema_name"), "").to_pylist(),
+        )
+        kept.append(pa.record_batch(
+            [batch.column("start_time"), pc.fill_null(batch.column("query_id"), ""),
+             pa.array(ids, pa.int32()), batch.column("role_name"), batch.column("user_name")],
+            schema=OCCURRENCES,
+        ))
+    table = pa.Table.from_batches(kept, schema=OCCURRENCES)
+    # (start_time, query_id) order; statements without a time (scripts) come first
+    keys = pa.table({"time": pc.fill_null(table.column("start_time"), pa.scalar(0, TS)),
+                     "query_id": table.column("query_id")})
+    return table.take(pc.sort_indices(keys, sort_keys=[("time", "ascending"), ("query_id", "ascending")]))
+
+
+def _occurrences(table: pa.Table) -> Iterator[tuple[datetime | None, str, int, str, str]]:
+    for batch in table.to_batches(max_chunksize=65536):
+        yield from zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)))
 
 
 def _window_start(options: ExtractOptions, base: Path | None) -> datetime | None:
@@ -159,13 +176,14 @@ def extract(
     summary.since, summary.until = since, options.until
 
     errors: list[ErrorRecord] = []
-    collected = _collect(options, since, summary, errors, progress)
-    summary.unique_statements = len(collected.derived)
-    collected.rows.sort(key=lambda r: (r[0], r[1] or 0, r[2]))
+    with StatementCache(sink.read_facts_cache(base) if base else {}, options.workers) as cache:
+        occurrences = _collect(options, since, summary, cache, errors, progress)
+        summary.unique_statements = cache.used
+        summary.derived = cache.derived_now
+        facts_cache = cache.entries
     watermark = sink.latest_watermark(base) if base else None
-    for _, start, query_id, key, role, user in collected.rows:
-        derived = collected.derived[key]
-        occurrence = Occurrence(query_id, start, role, user)
+    for start, query_id, statement, role, user in _occurrences(occurrences):
+        derived = cache.by_id[statement]
         if derived.error is not None:
             if query_id in state.seen_query_ids:
                 summary.skipped_duplicate += 1
@@ -173,9 +191,9 @@ def extract(
             state.seen_query_ids.add(query_id)
             e = derived.error
             errors.append(ErrorRecord(query_id, start, e.stage, e.error_type, e.message,
-                                      collected.text_hashes[key]))
+                                      cache.error_hashes[statement]))
             continue
-        if fold(state, occurrence, derived.facts):
+        if fold(state, Occurrence(query_id, start, role or "", user or ""), derived.facts):
             summary.statements += 1
             if start is not None and (watermark is None or start > watermark):
                 watermark = start
@@ -208,7 +226,8 @@ def extract(
         "nodes": summary.nodes, "edges": summary.edges, "tool_version": __version__,
     }
     target = _snapshot_dir(options, started) if options.snapshot else options.out
-    sink.write_outputs(target, state, public, previous_errors + errors, [*previous_runs, run_row])
+    sink.write_outputs(target, state, public, previous_errors + errors, [*previous_runs, run_row],
+                       facts_cache)
     if options.snapshot:
         _publish_snapshot(options, target)
     summary.out = target

@@ -39,7 +39,7 @@ from extractor.derive.ml import (
 )
 from extractor.facts import Derived, Fact, StatementError
 from extractor.parse import parse_statements
-from grammars.ml import Call, CreateModel, CreateService
+from grammars.ml import Call, CreateModel, CreateService, ModelRef
 
 __all__ = ["Context", "DeriveError", "derive_facts", "derive_metadata", "derive_statement"]
 
@@ -126,7 +126,32 @@ def derive_statement(text: str, ctx: Context) -> Derived:
         return Derived(error=StatementError("derive", "unsupported", _first_line(err)))
     except Exception as err:  # noqa: BLE001
         return Derived(error=StatementError("derive", type(err).__name__, _first_line(err)))
-    return Derived(facts=tuple(result), statement_kind=type(trees[0]).__name__.upper())
+    return Derived(facts=tuple(result), statement_kind=type(trees[0]).__name__.upper(),
+                   literal_free=all(literal_free(tree) for tree in trees))
+
+
+# Where a literal sits decides whether it can change lineage: inside a name, a property, a
+# location or an ML clause it can (IDENTIFIER('db.s.t'), a dataset version, a tag, a deploy
+# spec); as a value in a query (WHERE d = '2026-01-01', LIMIT 10, SELECT 'x') it cannot.
+_LITERAL_SENSITIVE = (exp.DynamicIdentifier, exp.Table, exp.Property, exp.Properties, exp.Tags,
+                      ModelRef)
+_LITERAL_HARMLESS = (exp.Select, exp.Where, exp.Having, exp.Qualify, exp.Join, exp.Values,
+                     exp.Limit, exp.Offset, exp.Order, exp.Group, exp.Window, exp.HistoricalData,
+                     exp.Update, exp.When, exp.Set, exp.CopyParameter)
+
+
+def literal_free(tree: exp.Expr) -> bool:
+    """True when every literal of ``tree`` is a value that cannot change its facts, so that all
+    statements with the same fingerprint (parse.fingerprint) share them."""
+    for literal in tree.find_all(exp.Literal, exp.RawString):
+        node = literal.parent
+        while node is not None and not isinstance(node, _LITERAL_HARMLESS):
+            if isinstance(node, _LITERAL_SENSITIVE):
+                return False
+            node = node.parent
+        if node is None:
+            return False
+    return True
 
 
 def _first_line(err: BaseException) -> str:

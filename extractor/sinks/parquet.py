@@ -20,9 +20,11 @@ from typing import Any
 
 import networkx as nx
 import pyarrow as pa
+import sqlglot
 import pyarrow.parquet as pq
 
-from extractor.facts import ErrorRecord, ObjectName
+from extractor import __version__
+from extractor.facts import Derived, ErrorRecord, ObjectName, derived_from_json, derived_to_json
 from extractor.graph import LineageGraph, ModelVersions, format_node_id, name_key
 from extractor.grants import public_rows
 from extractor.redact import redact_secrets
@@ -63,6 +65,7 @@ STATE_NODES_SCHEMA = pa.schema([("key", pa.int64()), ("dropped_with", pa.int64()
 STATE_EDGES_SCHEMA = pa.schema([("source_key", pa.int64()), ("target_key", pa.int64()),
                                 *EDGES_SCHEMA])
 SEEN_SCHEMA = pa.schema([("query_id", STR)])
+FACTS_SCHEMA = pa.schema([("key", STR), ("derived", STR)])
 
 CONTRACT_FILES = ("nodes", "edges", "grants", "errors", "runs")
 
@@ -162,6 +165,7 @@ def write_outputs(
     public_graph: nx.MultiDiGraph,
     errors: Iterable[ErrorRecord],
     runs: Sequence[Mapping[str, Any]],
+    facts_cache: Mapping[str, Derived] | None = None,
 ) -> None:
     """Write the contract files and ``_state/`` atomically (temporary names, then renames)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -181,6 +185,11 @@ def write_outputs(
         out / "_state" / "query_ids.parquet": _table(
             [{"query_id": q} for q in sorted(state.seen_query_ids)], SEEN_SCHEMA),
     }
+    if facts_cache is not None:
+        tables[out / "_state" / "facts.parquet"] = pa.table(
+            {"key": sorted(facts_cache),
+             "derived": [derived_to_json(facts_cache[k]) for k in sorted(facts_cache)]},
+            schema=FACTS_SCHEMA).replace_schema_metadata({"version": _cache_version()})
     staged = [(_write_tmp(table, path), path) for path, table in tables.items()]
     models = out / "_state" / "models.json"
     staged.append((_write_text_tmp(_models_json(state), models), models))
@@ -250,6 +259,24 @@ def previous_errors(out: Path) -> list[ErrorRecord]:
                     r["query_hash"])
         for r in read_rows(out / "errors.parquet")
     ]
+
+
+def _cache_version() -> str:
+    """Facts depend on mlineage's and sqlglot's versions: a cache from others is not used."""
+    return f"mlineage {__version__}, sqlglot {sqlglot.__version__}"
+
+
+def read_facts_cache(out: Path) -> dict[str, Derived]:
+    """Derived facts of the statements earlier runs saw, if they came from this version."""
+    path = out / "_state" / "facts.parquet"
+    if not path.is_file():
+        return {}
+    table = pq.read_table(path)
+    metadata = table.schema.metadata or {}
+    if metadata.get(b"version", b"").decode() != _cache_version():
+        return {}
+    return {k: derived_from_json(d) for k, d in zip(table.column("key").to_pylist(),
+                                                     table.column("derived").to_pylist())}
 
 
 def latest_watermark(out: Path) -> datetime | None:

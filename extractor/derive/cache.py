@@ -1,0 +1,108 @@
+"""Derive once per distinct statement: the cache, and the process pool that fills it.
+
+Query logs repeat the same statements thousands of times with other literals. A statement is
+keyed by its context and fingerprint (parse.fingerprint: literals replaced) when derive says no
+literal of it can change its facts (``Derived.literal_free``), else by its exact text. Misses are
+derived in a process pool of ``workers`` processes; hits cost a regex and a hash. The entries can
+be saved in the output folder so that a nightly run derives only what it has not seen before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+from extractor.derive import Context, derive_statement
+from extractor.facts import Derived
+from extractor.parse import fingerprint
+
+CHUNK = 64  # statements per task sent to a worker
+
+
+def _text_key(database: str, schema: str, text: str) -> str:
+    digest = hashlib.blake2b(f"{database}\x00{schema}\x00{text}".encode("utf-8", "replace"),
+                             digest_size=16).hexdigest()
+    return "t:" + digest
+
+
+def _fingerprint_key(database: str, schema: str, text: str) -> str:
+    return f"f:{fingerprint(text)}:{database}\x00{schema}"
+
+
+def derive_chunk(items: Sequence[tuple[str, str, str]]) -> list[Derived]:
+    """Worker task: derive a list of (text, database, schema)."""
+    return [derive_statement(text, Context(database, schema)) for text, database, schema in items]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
+
+
+class StatementCache:
+    """Derived facts by statement key, each key also given a small integer id for the rows."""
+
+    def __init__(self, entries: dict[str, Derived] | None = None, workers: int = 1) -> None:
+        self.entries: dict[str, Derived] = dict(entries or {})
+        self.ids: dict[str, int] = {}
+        self.by_id: list[Derived] = []
+        self.error_hashes: dict[int, str] = {}
+        self.derived_now = 0
+        self._executor: Executor | None = ProcessPoolExecutor(workers) if workers > 1 else None
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> StatementCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def used(self) -> int:
+        """Distinct statements met in this run."""
+        return len(self.by_id)
+
+    def _id(self, key: str, text: str) -> int:
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.by_id)
+            derived = self.entries[key]
+            self.by_id.append(derived)
+            if derived.error is not None:
+                self.error_hashes[found] = text_hash(text)
+        return found
+
+    def _derive(self, items: list[tuple[str, str, str]]) -> list[Derived]:
+        self.derived_now += len(items)
+        if self._executor is None or len(items) < 2 * CHUNK:
+            return derive_chunk(items)
+        chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+        return [d for part in self._executor.map(derive_chunk, chunks) for d in part]
+
+    def ids_for(self, texts: Sequence[str], databases: Sequence[str], schemas: Sequence[str]) -> list[int]:
+        """The id of each statement's facts, deriving (in parallel) those not seen before."""
+        keys = [_fingerprint_key(d, s, t) for t, d, s in zip(texts, databases, schemas)]
+        misses: dict[str, tuple[str, str, str]] = {}
+        for key, text, database, schema in zip(keys, texts, databases, schemas):
+            if key not in self.entries and key not in misses:
+                misses[key] = (text, database, schema)
+        for key, derived in zip(misses, self._derive(list(misses.values()))):
+            self.entries[key] = derived
+            if not derived.literal_free:  # its own text is its key; the fingerprint marks that
+                text, database, schema = misses[key]
+                self.entries[_text_key(database, schema, text)] = derived
+        exact: dict[str, tuple[str, str, str]] = {}
+        resolved: list[str] = []
+        for key, text, database, schema in zip(keys, texts, databases, schemas):
+            if not self.entries[key].literal_free:
+                key = _text_key(database, schema, text)
+                if key not in self.entries and key not in exact:
+                    exact[key] = (text, database, schema)
+            resolved.append(key)
+        for key, derived in zip(exact, self._derive(list(exact.values()))):
+            self.entries[key] = derived
+        return [self._id(key, text) for key, text in zip(resolved, texts)]
