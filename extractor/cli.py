@@ -78,12 +78,16 @@ def cli(verbose: bool) -> None:
                    "records; manifests inside SOURCES folders are read too. Repeatable.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes deriving lineage [default: the cores available].")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where lineage is derived: this machine, or a Dask cluster (one task per file).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --engine dask: a running scheduler (tcp://host:8786); default: a local cluster.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--batch-rows", type=click.IntRange(min=1), default=65536, hidden=True)
 def extract_command(
     sources: tuple[str, ...], out: Path, since: str | None, until: datetime | None,
     collapse_temporary: bool, snapshot: bool, keep: int | None, ml_metadata: tuple[str, ...],
-    workers: int | None, as_json: bool, batch_rows: int,
+    workers: int | None, engine: str, scheduler: str | None, as_json: bool, batch_rows: int,
 ) -> None:
     """Build (or continue) the lineage graph from query-history exports and .sql scripts.
 
@@ -96,11 +100,13 @@ def extract_command(
     """
     if keep and not snapshot:
         raise click.UsageError("--keep needs --snapshot")
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
     options = ExtractOptions(
         sources=sources, out=out, since=None if since in (None, "last") else _since(since),
         since_last=since == "last", until=until, collapse_temporary=collapse_temporary,
         snapshot=snapshot, keep=keep, ml_metadata=ml_metadata, batch_rows=batch_rows,
-        workers=workers or _available_cores(),
+        workers=workers or _available_cores(), engine=engine, scheduler=scheduler,
     )
     progress = _Progress(enabled=sys.stderr.isatty() and not as_json)
     try:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from extractor import __version__
 from extractor.derive import derive_metadata
@@ -29,13 +28,11 @@ from extractor.fold import Occurrence, collapse_temporary, fold
 from extractor.graph import LineageGraph
 from extractor.sinks import parquet as sink
 from extractor.metadata import expand_metadata_option, find_metadata, read_metadata
-from extractor.sources import read_sources
+from extractor.collect import Counts, collect, sort_occurrences
 
 log = logging.getLogger(__name__)
 
-TS = pa.timestamp("us", tz="UTC")
-OCCURRENCES = pa.schema([("start_time", TS), ("query_id", pa.string()), ("statement", pa.int32()),
-                         ("role_name", pa.string()), ("user_name", pa.string())])
+
 
 
 @dataclass(frozen=True)
@@ -50,6 +47,8 @@ class ExtractOptions:
     keep: int | None = None
     ml_metadata: Sequence[str] = ()
     workers: int = 1
+    engine: str = "local"
+    scheduler: str | None = None
     batch_rows: int = 65536
 
 
@@ -89,58 +88,6 @@ class RunSummary:
         }
 
 
-def _success_mask(batch: pa.RecordBatch) -> pa.Array:
-    """QUERY_HISTORY's EXECUTION_STATUS compared case-insensitively; no status (scripts) is
-    success."""
-    status = batch.column("execution_status")
-    return pc.or_kleene(pc.is_null(status), pc.equal(pc.utf8_upper(status), "SUCCESS"))
-
-
-def _window_mask(batch: pa.RecordBatch, since: datetime | None, until: datetime | None) -> pa.Array:
-    start = batch.column("start_time")
-    mask = pa.array([True] * batch.num_rows)
-    if since is not None:
-        mask = pc.and_(mask, pc.or_kleene(pc.is_null(start), pc.greater_equal(start, pa.scalar(since, TS))))
-    if until is not None:
-        mask = pc.and_(mask, pc.or_kleene(pc.is_null(start), pc.less(start, pa.scalar(until, TS))))
-    return pc.fill_null(mask, True)
-
-
-def _collect(
-    options: ExtractOptions, since: datetime | None, summary: RunSummary, cache: StatementCache,
-    errors: list[ErrorRecord], progress: Callable[[int], None],
-) -> pa.Table:
-    """Stream the sources; keep per row only what fold needs (time, query id, statement id,
-    role, user), as Arrow columns."""
-    kept: list[pa.RecordBatch] = []
-    for batch in read_sources(options.sources, errors.append, options.batch_rows):
-        progress(batch.num_rows)
-        summary.rows_read += batch.num_rows
-        success = _success_mask(batch)
-        summary.skipped_failed += batch.num_rows - pc.sum(success).as_py() if batch.num_rows else 0
-        batch = batch.filter(success)
-        in_window = _window_mask(batch, since, options.until)
-        summary.skipped_window += batch.num_rows - (pc.sum(in_window).as_py() or 0)
-        batch = batch.filter(in_window)
-        if not batch.num_rows:
-            continue
-        ids = cache.ids_for(
-            batch.column("query_text").to_pylist(),
-            pc.fill_null(batch.column("database_name"), "").to_pylist(),
-            pc.fill_null(batch.column("schema_name"), "").to_pylist(),
-        )
-        kept.append(pa.record_batch(
-            [batch.column("start_time"), pc.fill_null(batch.column("query_id"), ""),
-             pa.array(ids, pa.int32()), batch.column("role_name"), batch.column("user_name")],
-            schema=OCCURRENCES,
-        ))
-    table = pa.Table.from_batches(kept, schema=OCCURRENCES)
-    # (start_time, query_id) order; statements without a time (scripts) come first
-    keys = pa.table({"time": pc.fill_null(table.column("start_time"), pa.scalar(0, TS)),
-                     "query_id": table.column("query_id")})
-    return table.take(pc.sort_indices(keys, sort_keys=[("time", "ascending"), ("query_id", "ascending")]))
-
-
 def _occurrences(table: pa.Table) -> Iterator[tuple[datetime | None, str, int, str, str]]:
     for batch in table.to_batches(max_chunksize=65536):
         yield from zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)))
@@ -176,11 +123,23 @@ def extract(
     summary.since, summary.until = since, options.until
 
     errors: list[ErrorRecord] = []
+    counts = Counts()
     with StatementCache(sink.read_facts_cache(base) if base else {}, options.workers) as cache:
-        occurrences = _collect(options, since, summary, cache, errors, progress)
+        if options.engine == "dask":
+            from extractor.dask_engine import collect_with_dask
+
+            batches = collect_with_dask(options.sources, since, options.until, options.batch_rows,
+                                        cache, counts, errors.append, options.scheduler)
+        else:
+            batches = collect(options.sources, since, options.until, options.batch_rows, cache,
+                              counts, errors.append, progress)
+        occurrences = sort_occurrences(batches)
         summary.unique_statements = cache.used
         summary.derived = cache.derived_now
         facts_cache = cache.entries
+    summary.rows_read = counts.rows_read
+    summary.skipped_failed = counts.skipped_failed
+    summary.skipped_window = counts.skipped_window
     watermark = sink.latest_watermark(base) if base else None
     for start, query_id, statement, role, user in _occurrences(occurrences):
         derived = cache.by_id[statement]

@@ -76,6 +76,17 @@ class StatementCache:
                 self.error_hashes[found] = text_hash(text)
         return found
 
+    def adopt(self, key: str, derived: Derived, error_hash: str) -> int:
+        """A statement derived elsewhere (a Dask worker): its id in this cache."""
+        self.entries.setdefault(key, derived)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.by_id)
+            self.by_id.append(self.entries[key])
+            if error_hash:
+                self.error_hashes[found] = error_hash
+        return found
+
     def _derive(self, items: list[tuple[str, str, str]]) -> list[Derived]:
         self.derived_now += len(items)
         if self._executor is None or len(items) < 2 * CHUNK:

@@ -1,0 +1,129 @@
+"""Rows → occurrences: the part of a run that reads every row, kept small and columnar.
+
+Each source batch is filtered (failed statements, the --since/--until window) and reduced to what
+fold needs per row: time, query id, statement id (into the StatementCache), role and user. The
+same reduction runs in this process or, per partition, on Dask workers (``dask_engine.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from extractor.derive.cache import StatementCache
+from extractor.facts import Derived, ErrorRecord
+from extractor.sources import read_sources
+
+TS = pa.timestamp("us", tz="UTC")
+OCCURRENCES = pa.schema([("start_time", TS), ("query_id", pa.string()), ("statement", pa.int32()),
+                         ("role_name", pa.string()), ("user_name", pa.string())])
+
+
+@dataclass
+class Counts:
+    rows_read: int = 0
+    skipped_failed: int = 0
+    skipped_window: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.rows_read += other.rows_read
+        self.skipped_failed += other.skipped_failed
+        self.skipped_window += other.skipped_window
+
+
+def _success_mask(batch: pa.RecordBatch) -> pa.Array:
+    """EXECUTION_STATUS compared case-insensitively; no status (scripts) is success."""
+    status = batch.column("execution_status")
+    return pc.fill_null(pc.or_kleene(pc.is_null(status), pc.equal(pc.utf8_upper(status), "SUCCESS")), True)
+
+
+def _window_mask(batch: pa.RecordBatch, since: datetime | None, until: datetime | None) -> pa.Array:
+    start = batch.column("start_time")
+    mask = pa.array([True] * batch.num_rows)
+    if since is not None:
+        mask = pc.and_(mask, pc.or_kleene(pc.is_null(start), pc.greater_equal(start, pa.scalar(since, TS))))
+    if until is not None:
+        mask = pc.and_(mask, pc.or_kleene(pc.is_null(start), pc.less(start, pa.scalar(until, TS))))
+    return pc.fill_null(mask, True)
+
+
+def reduce_batch(
+    batch: pa.RecordBatch, since: datetime | None, until: datetime | None,
+    cache: StatementCache, counts: Counts,
+) -> pa.RecordBatch | None:
+    counts.rows_read += batch.num_rows
+    success = _success_mask(batch)
+    kept = batch.filter(success)
+    counts.skipped_failed += batch.num_rows - kept.num_rows
+    in_window = kept.filter(_window_mask(kept, since, until))
+    counts.skipped_window += kept.num_rows - in_window.num_rows
+    if not in_window.num_rows:
+        return None
+    ids = cache.ids_for(
+        in_window.column("query_text").to_pylist(),
+        pc.fill_null(in_window.column("database_name"), "").to_pylist(),
+        pc.fill_null(in_window.column("schema_name"), "").to_pylist(),
+    )
+    return pa.record_batch(
+        [in_window.column("start_time"), pc.fill_null(in_window.column("query_id"), ""),
+         pa.array(ids, pa.int32()), in_window.column("role_name"), in_window.column("user_name")],
+        schema=OCCURRENCES,
+    )
+
+
+def collect(
+    specs: Sequence[str], since: datetime | None, until: datetime | None, batch_rows: int,
+    cache: StatementCache, counts: Counts, on_error: Callable[[ErrorRecord], None],
+    progress: Callable[[int], None] = lambda rows: None,
+) -> list[pa.RecordBatch]:
+    """Stream the sources in this process."""
+    kept = []
+    for batch in read_sources(specs, on_error, batch_rows):
+        progress(batch.num_rows)
+        reduced = reduce_batch(batch, since, until, cache, counts)
+        if reduced is not None:
+            kept.append(reduced)
+    return kept
+
+
+@dataclass
+class PartitionResult:
+    """What a worker sends back for one partition: occurrences (statement ids local to it),
+    the facts of its distinct statements, its errors and counts. Never the texts."""
+
+    occurrences: list[pa.RecordBatch]
+    statements: list[tuple[str, Derived, str]]  # (key, facts, text hash of an error)
+    errors: list[ErrorRecord] = field(default_factory=list)
+    counts: Counts = field(default_factory=Counts)
+
+
+def collect_partition(spec: str, since: datetime | None, until: datetime | None,
+                      batch_rows: int) -> PartitionResult:
+    """Worker task: one partition of a log, reduced as ``collect`` does."""
+    errors: list[ErrorRecord] = []
+    counts = Counts()
+    with StatementCache() as cache:
+        occurrences = collect([spec], since, until, batch_rows, cache, counts, errors.append)
+        statements = [(key, cache.by_id[i], cache.error_hashes.get(i, ""))
+                      for key, i in sorted(cache.ids.items(), key=lambda item: item[1])]
+    return PartitionResult(occurrences, statements, errors, counts)
+
+
+def adopt_partition(result: PartitionResult, cache: StatementCache) -> list[pa.RecordBatch]:
+    """Map a partition's local statement ids to this run's."""
+    mapping = pa.array([cache.adopt(key, derived, error_hash)
+                        for key, derived, error_hash in result.statements], pa.int32())
+    return [batch.set_column(2, "statement", pc.take(mapping, batch.column("statement")))
+            for batch in result.occurrences]
+
+
+def sort_occurrences(batches: Iterable[pa.RecordBatch]) -> pa.Table:
+    """(start_time, query_id) order; statements without a time (scripts) come first."""
+    table = pa.Table.from_batches(list(batches), schema=OCCURRENCES)
+    keys = pa.table({"time": pc.fill_null(table.column("start_time"), pa.scalar(0, TS)),
+                     "query_id": table.column("query_id")})
+    return table.take(pc.sort_indices(keys, sort_keys=[("time", "ascending"), ("query_id", "ascending")]))
