@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from extractor import __version__
+from extractor.parse import GrammarUnavailable
 from extractor.query import (
     COLUMNS,
     DIRECTIONS,
@@ -26,9 +27,9 @@ from extractor.query import (
     load_graph,
     resolve_object,
 )
-from extractor.visibility import VisibilityError
 from extractor.run import ExtractOptions, RunSummary, extract
 from extractor.sources import SourceError
+from extractor.visibility import VisibilityError
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -111,7 +112,7 @@ def extract_command(
     progress = _Progress(enabled=sys.stderr.isatty() and not as_json)
     try:
         summary = extract(options, progress=progress.update)
-    except SourceError as err:
+    except (SourceError, GrammarUnavailable) as err:
         raise click.ClickException(str(err)) from err
     except OSError as err:
         raise click.ClickException(f"cannot write {out}: {err.strerror or err}") from err

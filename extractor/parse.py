@@ -20,6 +20,23 @@ from grammars import MlSnowflake
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
+class GrammarUnavailable(Exception):
+    """mlineage's dialect cannot run on this sqlglot build."""
+
+
+def check_grammar() -> None:
+    """sqlglot's compiled build (``sqlglotc``) refuses Python subclasses of its parser ("interpreted
+    classes cannot inherit from compiled"), and the grammar in ``grammars/`` is such a subclass:
+    with it installed every statement would fail. Say so once, before a run, instead."""
+    try:
+        MlSnowflake().parser()
+    except TypeError as err:
+        raise GrammarUnavailable(
+            f"mlineage's Snowflake grammar cannot run on this sqlglot build ({err}); "
+            "uninstall the compiled build: pip uninstall sqlglotc"
+        ) from err
+
+
 def parse_statements(text: str) -> list[exp.Expr]:
     """All statements in ``text`` as trees; raises sqlglot.errors.ParseError on bad SQL."""
     trees = sqlglot.parse(text, dialect=MlSnowflake, error_level=ErrorLevel.RAISE)

@@ -21,14 +21,15 @@ from typing import Any
 import pyarrow as pa
 
 from extractor import __version__
+from extractor.collect import Counts, collect, sort_occurrences
 from extractor.derive import derive_metadata
 from extractor.derive.cache import StatementCache, text_hash
 from extractor.facts import ErrorRecord
 from extractor.fold import Occurrence, collapse_temporary, fold
 from extractor.graph import LineageGraph
-from extractor.sinks import parquet as sink
 from extractor.metadata import expand_metadata_option, find_metadata, read_metadata
-from extractor.collect import Counts, collect, sort_occurrences
+from extractor.parse import check_grammar
+from extractor.sinks import parquet as sink
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,9 @@ def _base_dir(options: ExtractOptions) -> Path | None:
 def extract(
     options: ExtractOptions, progress: Callable[[int], None] = lambda rows: None
 ) -> RunSummary:
-    """Run one extract and write its output. Raises sources.SourceError for unusable input."""
+    """Run one extract and write its output. Raises sources.SourceError for unusable input,
+    parse.GrammarUnavailable when sqlglot's compiled build is installed."""
+    check_grammar()
     started = datetime.now(UTC)
     clock = time.perf_counter()
     run_id = uuid.uuid4().hex

@@ -200,3 +200,18 @@ def test_missing_required_column_names_column_and_file(tmp_path: Path) -> None:
     assert proc.stderr.strip().count("\n") == 0
     assert "QUERY_TEXT" in proc.stderr and "bad.csv" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_compiled_sqlglot_is_refused_in_one_line(log: Path, tmp_path: Path, monkeypatch) -> None:
+    """sqlglotc's compiled parser refuses our subclass (TypeError at instantiation): one clear
+    line instead of an error row for every statement."""
+    from grammars import MlSnowflake
+
+    def compiled_parser(self, **opts):
+        raise TypeError("interpreted classes cannot inherit from compiled")
+
+    monkeypatch.setattr(MlSnowflake, "parser", compiled_parser)
+    code, output = extract(str(log), "--out", str(tmp_path / "out"))
+    assert code == 1
+    assert "pip uninstall sqlglotc" in output
+    assert not (tmp_path / "out").exists()

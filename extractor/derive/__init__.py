@@ -14,6 +14,15 @@ from collections.abc import Callable
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from extractor.derive.access import derive_grant
+from extractor.derive.ml import (
+    derive_alter_dataset,
+    derive_alter_model,
+    derive_call,
+    derive_create_model,
+    derive_create_service,
+    derive_metadata,
+)
 from extractor.derive.names import Context, DeriveError
 from extractor.derive.tables import (
     derive_alter,
@@ -27,15 +36,6 @@ from extractor.derive.tables import (
     derive_undrop,
     derive_update,
     no_facts,
-)
-from extractor.derive.access import derive_grant
-from extractor.derive.ml import (
-    derive_alter_dataset,
-    derive_alter_model,
-    derive_call,
-    derive_create_model,
-    derive_create_service,
-    derive_metadata,
 )
 from extractor.facts import Derived, Fact, StatementError
 from extractor.parse import parse_statements
