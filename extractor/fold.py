@@ -43,6 +43,19 @@ def fold(state: LineageGraph, occurrence: Occurrence, facts: Iterable[Fact]) -> 
     return True
 
 
+def fold_metadata(state: LineageGraph, record_id: str, facts: Iterable[Fact]) -> bool:
+    """ML metadata (a manifest, a tag export) has no time of its own: it is stamped with the
+    time its object was created in the history, when the history has it."""
+    facts = tuple(facts)
+    start = None
+    for fact in facts:
+        target = fact.target if isinstance(fact, f.Lineage) else getattr(fact, "obj", None)
+        key = state.find(resolve_model_version(state, target)) if target is not None else None
+        if key is not None and state.node(key)["created_at"] is not None:
+            start = state.node(key)["created_at"]
+    return fold(state, Occurrence(record_id, start), facts)
+
+
 # ---------------------------------------------------------------------------------------------
 
 

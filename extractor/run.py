@@ -25,7 +25,7 @@ from extractor.collect import Counts, collect, sort_occurrences
 from extractor.derive import derive_metadata
 from extractor.derive.cache import StatementCache, text_hash
 from extractor.facts import ErrorRecord
-from extractor.fold import Occurrence, collapse_temporary, fold
+from extractor.fold import Occurrence, collapse_temporary, fold, fold_metadata
 from extractor.graph import LineageGraph
 from extractor.metadata import expand_metadata_option, find_metadata, read_metadata
 from extractor.parse import check_grammar
@@ -169,7 +169,7 @@ def extract(
             e = derived.error
             errors.append(ErrorRecord(record.record_id, None, e.stage, e.error_type, e.message,
                                       text_hash(record.origin)))
-        elif fold(state, Occurrence(record.record_id, None), derived.facts):
+        elif fold_metadata(state, record.record_id, derived.facts):
             summary.metadata_records += 1
     summary.errors = len(errors)
     summary.watermark = watermark

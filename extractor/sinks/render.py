@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -556,7 +557,7 @@ def render_svg(sub: Subgraph, layout: Layout | None = None) -> str:
         '<g class="links">\n',
     ]
     for edge, path in zip(sub.edges, edge_paths(layout, sub.edges)):
-        kind = edge.edge_type if edge.edge_type in EDGE_STYLES else "data"
+        kind = _link_type(edge.edge_type)
         parts.append(
             f'<path class="link {kind}" d="{path}" marker-end="url(#arrow-{kind})" '
             f'data-source="{esc(edge.source_id)}" data-target="{esc(edge.target_id)}">'
@@ -769,18 +770,29 @@ def render_html(sub: Subgraph, collapse_over: int = COLLAPSE_OVER) -> str:
                    for gid, members in groups.items()} if collapsed else {},
         "views": views,
     }
-    payload = _script_json(data)
     colours = "".join(f".d-{d}{{--c:{c}}}" for d, c in sorted(DOMAIN_COLOURS.items()))
     edge_css = "".join(
         f".link.{k}{{stroke:{c};{'stroke-dasharray:' + d + ';' if d else ''}}}"
-        f".swatch.{k}{{border-top:2px {'solid' if not d else ('dotted' if k == 'dependency' else 'dashed')} {c}}}"
+        f".swatch.{k}{{border-top:2px {_border_style(k)} {c}}}"
         for k, (c, d) in sorted(EDGE_STYLES.items()))
-    return (PAGE_TEMPLATE
-            .replace("__TITLE__", html.escape(sub.title))
-            .replace("/*__DOMAIN_CSS__*/", colours + edge_css)
-            .replace("__ICONS__", _svg_symbols())
-            .replace("__MARKERS__", _svg_markers())
-            .replace("__DATA__", payload))
+    values = {
+        "TITLE": html.escape(sub.title), "DOMAIN_CSS": colours + edge_css, "ICONS": _svg_symbols(),
+        "MARKERS": _svg_markers(), "DATA": _script_json(data),
+    }
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], PAGE_TEMPLATE)
+
+
+_PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
+
+
+def _border_style(edge_type: str) -> str:
+    dash = EDGE_STYLES[edge_type][1]
+    return "solid" if not dash else ("dotted" if edge_type == "dependency" else "dashed")
+
+
+def _link_type(edge_type: str) -> str:
+    """A CSS class and marker name: an edge type we have no style for draws as data."""
+    return edge_type if edge_type in EDGE_STYLES else "data"
 
 
 def _schema_groups(sub: Subgraph) -> dict[str, list[str]]:
@@ -823,7 +835,7 @@ def _node_view(sub: Subgraph, ids: Sequence[str], edges: Sequence[Edge], edge_in
     return {
         "title": title, "width": layout.width, "height": layout.height,
         "cards": [{"id": c.id, "column": c.column, "x": c.x, "y": c.y} for c in cards],
-        "links": [{"edge": edge_index[id(e)], "type": e.edge_type, "d": d}
+        "links": [{"edge": edge_index[id(e)], "type": _link_type(e.edge_type), "d": d}
                   for e, d in zip(edges, edge_paths(layout, edges))],
     }
 
@@ -846,7 +858,7 @@ def _group_view(sub: Subgraph, groups: Mapping[str, list[str]]) -> dict[str, Any
         "title": f"{sub.title}: {len(sub.nodes)} objects in {len(groups)} schemas",
         "width": layout.width, "height": layout.height,
         "cards": [{"id": c.id, "column": c.column, "x": c.x, "y": c.y} for c in cards],
-        "links": [{"edge": None, "type": e.edge_type, "d": d, "source": e.source_id, "target": e.target_id,
+        "links": [{"edge": None, "type": _link_type(e.edge_type), "d": d, "source": e.source_id, "target": e.target_id,
                    "count": e.query_count}
                   for e, d in zip(synthetic, edge_paths(layout, synthetic))],
     }
