@@ -284,7 +284,8 @@ def dashboards(model: Model, rng: random.Random) -> Iterator[Template]:
                     f'-- Looker Query Context \'{{{{"user_id":{rng.randint(2, 400)},'
                     f'"history_slug":"{rng.getrandbits(40):010x}","instance_slug":"acme"}}}}\'\n'
                     f'SELECT\n    "{_alias(dim)}"."{attr}" AS "{_alias(dim)}.{attr.lower()}",\n'
-                    f'    COALESCE(SUM("{_alias(e)}"."{m1}"), 0) AS "{_alias(e)}.total_{m1.lower()}"\n'
+                    f'    COALESCE(SUM("{_alias(e)}"."{m1}"), 0)'
+                    f' AS "{_alias(e)}.total_{m1.lower()}"\n'
                     f'FROM {e.mart.replace("ANALYTICS.", "")} AS "{_alias(e)}"\n'
                     f'LEFT JOIN {dim.mart.replace("ANALYTICS.", "")} AS "{_alias(dim)}" '
                     f'ON "{_alias(e)}"."{fk}" = "{_alias(dim)}"."{fk}"\n'
@@ -323,10 +324,13 @@ def cte_windows(model: Model, rng: random.Random) -> Iterator[Template]:
             f"    WHERE s.EVENT_DATE >= '{{d30}}'\n"
             f"), ranked AS (\n"
             f"    SELECT b.*,\n"
-            f"           ROW_NUMBER() OVER (PARTITION BY b.{fk} ORDER BY b.UPDATED_AT DESC) AS rn,\n"
+            f"           ROW_NUMBER() OVER (PARTITION BY b.{fk}\n"
+            f"                              ORDER BY b.UPDATED_AT DESC) AS rn,\n"
             f"           SUM(b.{m}) OVER (PARTITION BY b.{fk} ORDER BY b.EVENT_DATE\n"
-            f"                              ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS {m.lower()}_7d,\n"
-            f"           LAG(b.{m}) OVER (PARTITION BY b.{fk} ORDER BY b.EVENT_DATE) AS prev_{m.lower()}\n"
+            f"                            ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)"
+            f" AS {m.lower()}_7d,\n"
+            f"           LAG(b.{m}) OVER (PARTITION BY b.{fk} ORDER BY b.EVENT_DATE)"
+            f" AS prev_{m.lower()}\n"
             f"    FROM base b\n"
             f"), enriched AS (\n"
             f"    SELECT r.*, d.{attr}\n"
@@ -374,8 +378,8 @@ def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
             f"with source as (\n    select * from {e.raw.lower()}\n),\n"
             f"renamed as (\n    select\n"
             + "".join(f"        {c.lower()},\n" for c in e.columns[:-1])
-            + f"        _loaded_at as updated_at\n    from source\n"
-            f"    where _loaded_at >= '{{v}}'\n)\nselect * from renamed\n  );"
+            + "        _loaded_at as updated_at\n    from source\n"
+            "    where _loaded_at >= '{v}'\n)\nselect * from renamed\n  );"
         )
         yield Template("ctas", "CREATE_TABLE_AS_SELECT", fmt, "ANALYTICS", "STAGING", "dbt", "ts",
                        ("{d7} 00:00:00",), 0.02, e.stg, 20000)
@@ -440,7 +444,8 @@ def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
             sums = ", ".join(f"SUM(f.{m}) AS {m}" for m in e.measures)
             fmt = (
                 f"INSERT INTO {e.agg(grain)} (PERIOD, {attr}, ROW_COUNT, {', '.join(e.measures)})\n"
-                f"SELECT DATE_TRUNC('{trunc}', f.EVENT_DATE) AS PERIOD, d.{attr}, COUNT(*), {sums}\n"
+                f"SELECT DATE_TRUNC('{trunc}', f.EVENT_DATE) AS PERIOD, d.{attr}, COUNT(*),"
+                f" {sums}\n"
                 f"FROM {e.mart} f\nJOIN {dim.mart} d ON d.{fk} = f.{fk}\n"
                 f"WHERE f.EVENT_DATE = '{{d1}}' AND f.{e.measures[0]} >= {{v}}\nGROUP BY 1, 2"
             )
@@ -838,7 +843,8 @@ def unique_literal(vkind: str, serial: int) -> str:
         days, seconds = divmod(seconds, 86_400)
         hours, seconds = divmod(seconds, 3600)
         stamp = date(2025, 1, 1) + timedelta(days=days)
-        return f"{stamp.isoformat()} {hours:02d}:{seconds // 60:02d}:{seconds % 60:02d}.{millis:03d}"
+        minutes, seconds = divmod(seconds, 60)
+        return f"{stamp.isoformat()} {hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
     if vkind == "date":
         return unique_literal("ts", serial)
     if vkind == "ver":
@@ -1124,11 +1130,7 @@ def generate(
 
 def _failure(rng: random.Random, text: str, qtype: str,
              main_object: str) -> tuple[str, str, str, str]:
-    pick = rng.random() * sum(w for _, _, w in _ERRORS)
-    for code, message, weight in _ERRORS:
-        pick -= weight
-        if pick <= 0:
-            break
+    code, message, _ = rng.choices(_ERRORS, weights=[w for _, _, w in _ERRORS])[0]
     if code == "001003":
         text, word = _mangle(text)
         return code, message.format(word=word), text, "UNKNOWN"

@@ -115,8 +115,10 @@ def count_texts(log: Path, caps: Sequence[int]) -> TextCounts:
     return TextCounts(rows, len(seen), in_first)
 
 
-def measure(command: Sequence[str], workdir: Path, name: str,
-            env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[dict[str, Any], str]:
+def measure(
+    command: Sequence[str], workdir: Path, name: str, env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> tuple[dict[str, Any], str]:
     """Run ``command`` under measure.py; returns its measurement and the command's stdout."""
     stdout = workdir / f"{name}.stdout"
     stderr = workdir / f"{name}.stderr"
@@ -153,7 +155,7 @@ def run_mlineage(log: Path, workdir: Path, rows: int, distinct: int, label: str)
         return Result("mlineage", rows, distinct, measurement["seconds"],
                       measurement["max_rss_kib"], note=f"FAILED: {error[-200:]}")
     summary = json.loads(stdout.strip().splitlines()[-1])
-    note = (f"{summary.get('unique_statements')} unique (text, context); "
+    note = (f"its own count: {summary.get('unique_statements')} unique statements; "
             f"{summary.get('errors')} errors; {summary.get('nodes')} nodes, "
             f"{summary.get('edges')} edges")
     return Result("mlineage", summary.get("rows_read", rows), distinct, measurement["seconds"],
@@ -221,6 +223,9 @@ def print_table(results: Sequence[Result], missing: Sequence[str]) -> None:
               "extrapolated from them.")
     print("  seconds: process start to exit, one CPU each; distinct/s: distinct query texts "
           "among the rows read, per second.")
+    if hasattr(os, "getloadavg"):
+        # Other work on the machine skews every figure; say how busy it was.
+        print(f"  load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -244,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    if hasattr(os, "getloadavg"):
+        print(f"load average at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     if args.scale:
         return scale(args)
 

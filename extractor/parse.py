@@ -65,3 +65,49 @@ def fingerprint(text: str) -> str:
     (``Derived.literal_free``); when they can, the exact text is the key instead."""
     normalised = _FINGERPRINT_TOKENS.sub(_literal_to_placeholder, text)
     return hashlib.blake2b(normalised.encode("utf-8", "replace"), digest_size=16).hexdigest()
+
+
+# Statements that read or inspect and never write: derive would give them no facts, so they are
+# not parsed at all (about half of a real query log). https://docs.snowflake.com/en/sql-reference/sql-all
+READ_ONLY_KEYWORDS = frozenset(
+    {"SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "EXPLAIN", "LIST", "LS", "GET", "USE",
+     "BEGIN", "START", "COMMIT", "ROLLBACK", "VALUES", "FROM", "TABLE"}
+)
+
+
+def leading_keyword(text: str) -> str:
+    """The first word of a statement, past whitespace, comments and opening parentheses."""
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char.isspace() or char == "(" or char == ";":
+            i += 1
+        elif text.startswith("--", i) or text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        else:
+            break
+    j = i
+    while j < n and (text[j].isalnum() or text[j] == "_"):
+        j += 1
+    return text[i:j].upper()
+
+
+def is_read_only(text: str) -> bool:
+    """A pure read (SELECT, WITH … SELECT, SHOW, …): no lineage, not worth a parse. A WITH
+    whose body writes (``WITH … INSERT``, which Snowflake does not accept anyway) still parses."""
+    keyword = leading_keyword(text)
+    if keyword != "WITH":
+        return keyword in READ_ONLY_KEYWORDS
+    return _is_plain_with(text)
+
+
+_WRITE_WORDS = re.compile(r"\b(?:INSERT|MERGE|UPDATE|DELETE|CREATE)\b", re.IGNORECASE)
+
+
+def _is_plain_with(text: str) -> bool:
+    """No write keyword outside strings, quoted names and comments."""
+    return _WRITE_WORDS.search(_FINGERPRINT_TOKENS.sub(" ", text)) is None

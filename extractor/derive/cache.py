@@ -15,9 +15,11 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 
 from extractor.derive import Context, derive_statement
 from extractor.facts import Derived
-from extractor.parse import fingerprint
+from extractor.parse import fingerprint, is_read_only
 
 CHUNK = 64  # statements per task sent to a worker
+READ_KEY = "r:"  # every pure read shares these facts: none
+READ = Derived(statement_kind="READ", literal_free=True)
 
 
 def _text_key(database: str, schema: str, text: str) -> str:
@@ -43,7 +45,7 @@ class StatementCache:
     """Derived facts by statement key, each key also given a small integer id for the rows."""
 
     def __init__(self, entries: dict[str, Derived] | None = None, workers: int = 1) -> None:
-        self.entries: dict[str, Derived] = dict(entries or {})
+        self.entries: dict[str, Derived] = {**(entries or {}), READ_KEY: READ}
         self.ids: dict[str, int] = {}
         self.by_id: list[Derived] = []
         self.error_hashes: dict[int, str] = {}
@@ -96,7 +98,8 @@ class StatementCache:
 
     def ids_for(self, texts: Sequence[str], databases: Sequence[str], schemas: Sequence[str]) -> list[int]:
         """The id of each statement's facts, deriving (in parallel) those not seen before."""
-        keys = [_fingerprint_key(d, s, t) for t, d, s in zip(texts, databases, schemas)]
+        keys = [READ_KEY if is_read_only(t) else _fingerprint_key(d, s, t)
+                for t, d, s in zip(texts, databases, schemas)]
         misses: dict[str, tuple[str, str, str]] = {}
         for key, text, database, schema in zip(keys, texts, databases, schemas):
             if key not in self.entries and key not in misses:

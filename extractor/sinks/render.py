@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 FORMATS = ("html", "svg", "dot", "mermaid")
 
 # Card geometry in CSS pixels, close to Snowsight's cards (≈ 220 × 86 with the domain above).
-CARD_W, CARD_H, LABEL_H = 232, 84, 18
+CARD_W, CARD_H, LABEL_H = 240, 84, 18
 COL_GAP, ROW_GAP = 76, 16
 DUMMY_H, DUMMY_GAP = 6, 8
 MARGIN = 28
@@ -574,7 +574,7 @@ _SVG_STYLE = (
     + "".join(f".link.{k}{{stroke:{c};{'stroke-dasharray:' + d + ';' if d else ''}}}"
               for k, (c, d) in EDGE_STYLES.items())
     + ".link.dependency{stroke-linecap:round}"
-    ".label{font-size:11px;fill:#5f6b7a}.name{font-size:13px;font-weight:600;fill:#1f2937}"
+    ".label{font-size:11px;fill:#5f6b7a}.name{font-size:13px;font-weight:500;fill:#1f2937}"
     ".qual{font-size:10px;fill:#4b5563;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}"
     ".created{font-size:11px;fill:#4b5563}.box{fill:#fbfbfc;stroke:#d5d9e1}"
     ".focus .box{stroke:#8fb3f5;stroke-width:1.5}"
@@ -618,7 +618,7 @@ def _svg_card(node: Node, card: Card, focus: bool) -> str:
         f'<rect class="box" x="{x}" y="{y}" width="{CARD_W}" height="{CARD_H}" rx="6"/>'
         f'<rect x="{x}" y="{y + 6}" width="3" height="{CARD_H - 12}" rx="1.5" fill="{colour}"/>'
         f'<use href="#icon-{icon}" x="{x + 12}" y="{y + 11}" width="15" height="15" color="{colour}"/>'
-        f'<text class="name" x="{x + 33}" y="{y + 23}">{esc(_truncate(node.name, 24))}</text>'
+        f'<text class="name" x="{x + 33}" y="{y + 23}">{esc(_truncate(node.name, 23))}</text>'
         f'<text class="qual" x="{x + 14}" y="{y + 43}">{esc(qual)}</text>'
         f'<line x1="{x + 14}" y1="{y + 52}" x2="{x + CARD_W - 14}" y2="{y + 52}" stroke="#e5e7eb"/>'
         f'<text class="created" x="{x + 14}" y="{y + 71}">{esc(when)}</text>'
@@ -746,6 +746,8 @@ def render_html(sub: Subgraph, collapse_over: int = COLLAPSE_OVER) -> str:
     (and with more than one schema) it opens on one card per schema; a click opens the schema."""
     groups = _schema_groups(sub)
     collapsed = len(sub.nodes) > collapse_over and len(groups) > 1
+    if collapsed:
+        logger.info("%d objects over %d: the page opens on %d schemas", len(sub.nodes), collapse_over, len(groups))
     edge_index = {id(edge): k for k, edge in enumerate(sub.edges)}
     views: dict[str, Any] = {}
     if collapsed:
@@ -770,13 +772,14 @@ def render_html(sub: Subgraph, collapse_over: int = COLLAPSE_OVER) -> str:
                    for gid, members in groups.items()} if collapsed else {},
         "views": views,
     }
+    geometry = f".node{{width:{CARD_W}px}}.dlabel{{height:{LABEL_H}px}}.card{{height:{CARD_H}px}}"
     colours = "".join(f".d-{d}{{--c:{c}}}" for d, c in sorted(DOMAIN_COLOURS.items()))
     edge_css = "".join(
         f".link.{k}{{stroke:{c};{'stroke-dasharray:' + d + ';' if d else ''}}}"
         f".swatch.{k}{{border-top:2px {_border_style(k)} {c}}}"
         for k, (c, d) in sorted(EDGE_STYLES.items()))
     values = {
-        "TITLE": html.escape(sub.title), "DOMAIN_CSS": colours + edge_css, "ICONS": _svg_symbols(),
+        "TITLE": html.escape(sub.title), "DOMAIN_CSS": geometry + colours + edge_css, "ICONS": _svg_symbols(),
         "MARKERS": _svg_markers(), "DATA": _script_json(data),
     }
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], PAGE_TEMPLATE)

@@ -39,10 +39,10 @@ html,body{margin:0;height:100%;overflow:hidden;background:#fff;color:#1f2937;
 #world{position:absolute;left:0;top:0;transform-origin:0 0}
 #links{position:absolute;left:0;top:0;overflow:visible;pointer-events:none}
 #cards{position:absolute;left:0;top:0}
-.node{position:absolute;width:232px}
-.dlabel{height:18px;font-size:11px;line-height:14px;color:#5f6b7a;padding-left:2px;white-space:nowrap;
+.node{position:absolute}
+.dlabel{font-size:11px;line-height:14px;color:#5f6b7a;padding-left:2px;white-space:nowrap;
   overflow:hidden;text-overflow:ellipsis}
-.card{position:relative;height:84px;background:#fbfbfc;border:1px solid #d5d9e1;border-radius:6px;
+.card{position:relative;background:#fbfbfc;border:1px solid #d5d9e1;border-radius:6px;
   padding:11px 14px 0 14px;box-shadow:0 1px 2px rgba(16,24,40,.05);cursor:pointer;
   transition:border-color .15s,box-shadow .15s}
 .card::before{content:"";position:absolute;left:-1px;top:9px;bottom:9px;width:3px;border-radius:2px;
@@ -136,7 +136,7 @@ PAGE_JS = r"""
   var backEl = document.getElementById("back");
   var titleEl = document.getElementById("view-title");
   var zoomEl = document.getElementById("zoom-level");
-  var state = {view: "main", scale: 1, x: 0, y: 0, selected: null};
+  var state = {view: "main", scale: 1, x: 0, y: 0, selected: null, touched: false};
   var cardIndex = {}, placed = {}, linkIndex = [];
   var groupOf = {}, edgesOf = {};
 
@@ -288,6 +288,7 @@ PAGE_JS = r"""
   }
   function viewport() { var r = canvas.getBoundingClientRect(); return {w: r.width, h: r.height}; }
   function fit() {
+    state.touched = false;
     var v = DATA.views[state.view], vp = viewport();
     var top = 60, bottom = 50, side = 20;
     var s = Math.min(1, (vp.w - 2 * side) / v.width, (vp.h - top - bottom) / v.height);
@@ -297,6 +298,7 @@ PAGE_JS = r"""
     apply();
   }
   function zoomAt(factor, cx, cy) {
+    state.touched = true;
     var s = Math.min(4, Math.max(0.05, state.scale * factor)), k = s / state.scale;
     state.x = cx - (cx - state.x) * k;
     state.y = cy - (cy - state.y) * k;
@@ -306,6 +308,7 @@ PAGE_JS = r"""
   function centerOn(id) {
     var item = placed[id], vp = viewport();
     if (!item) return;
+    state.touched = true;
     if (state.scale < 0.6) state.scale = 0.8;
     state.x = vp.w / 2 - (item.x + CARD.width / 2) * state.scale;
     state.y = vp.h / 2 - (item.y + CARD.label + CARD.height / 2) * state.scale;
@@ -327,7 +330,7 @@ PAGE_JS = r"""
     if (!drag) return;
     var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
     if (!drag.moved && Math.abs(dx) + Math.abs(dy) > 3) { drag.moved = true; canvas.classList.add("panning"); }
-    if (drag.moved) { state.x = drag.ox + dx; state.y = drag.oy + dy; apply(); }
+    if (drag.moved) { state.touched = true; state.x = drag.ox + dx; state.y = drag.oy + dy; apply(); }
   });
   window.addEventListener("pointerup", function () {
     if (drag) dragged = drag.moved;
@@ -466,6 +469,9 @@ PAGE_JS = r"""
     var vp = viewport(); zoomAt(0.8, vp.w / 2, vp.h / 2);
   });
   document.getElementById("fit").addEventListener("click", fit);
+  // Until the reader pans or zooms, the picture follows the window (and a headless browser's
+  // viewport, which settles after load).
+  window.addEventListener("resize", function () { if (!state.touched) fit(); });
   backEl.addEventListener("click", function () { show("main"); });
 
   document.getElementById("stats").textContent =
