@@ -15,13 +15,23 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/mlineage extract fixtures/quickstart --out $(OUT)
+	$(BIN)/mlineage render --graph $(OUT) -o $(OUT)/lineage.html
+	@echo "picture: $(OUT)/lineage.html"
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed
-	$(BIN)/python -m pytest -m slow
-	$(BIN)/python benchmarks/run.py
+# The peers a user would pick instead, in their own venv: DataHub pins its own (compiled) sqlglot.
+PEERS := .venv-peers
+$(PEERS)/.installed:
+	$(PYTHON) -m venv $(PEERS) || python3 -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS)/bin/python -m pip install --quiet pyarrow openlineage-sql 'acryl-datahub[sql-parser]'
+	touch $@
+
+bench: $(VENV)/.installed $(PEERS)/.installed
+	$(BIN)/python -m pytest -m slow -p no:cacheprovider
+	$(BIN)/python benchmarks/run.py --peer-python $(PEERS)/bin/python
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(PEERS) out .pytest_cache

@@ -187,29 +187,35 @@ def grants_command(graph_dir: Path, role: str | None, object_name: str | None, a
 
 @cli.command("render")
 @click.argument("object_name", metavar="[OBJECT]", required=False)
-@click.option("--graph", "graph_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--graph", "graph_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
               help="An output folder of `mlineage extract`.")
-@click.option("--domain", help="With OBJECT: table, view, feature_view, stage, dataset, model, service.")
+@click.option("--domain",
+              help="With OBJECT: table, view, feature_view, stage, dataset, model, service.")
 @click.option("--version", help="With OBJECT: dataset or model version (default: the latest seen).")
 @click.option("--direction", type=click.Choice(DIRECTIONS, case_sensitive=False), default="both",
               show_default=True, help="With OBJECT: which side of it to draw.")
-@click.option("--distance", type=int, default=MAX_DISTANCE, show_default=True, help="With OBJECT: 1 to 5.")
+@click.option("--distance", type=int, default=MAX_DISTANCE, show_default=True,
+              help="With OBJECT: 1 to 5.")
 @click.option("--database", help="Current database for an unqualified OBJECT.")
 @click.option("--schema", help="Current schema for an unqualified OBJECT.")
 @click.option("--at", "at", type=Timestamp(), help="Draw the graph as it stood at this time.")
 @click.option("--as-role", "as_role", help="Mask what this role may not see (default: see all).")
 @click.option("--public-view-lineage/--no-public-view-lineage", default=True, show_default=True,
-              help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default since 2025).")
+              help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default "
+                   "since 2025).")
 @click.option("--all-nodes", is_flag=True, help="Whole graph: also objects without any edge.")
-@click.option("--format", "fmt", type=click.Choice(render_sink.FORMATS), default="html", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(render_sink.FORMATS), default="html",
+              show_default=True)
 @click.option("--collapse-over", type=click.IntRange(min=1), default=render_sink.COLLAPSE_OVER,
               show_default=True, help="HTML: above this many objects, open on one card per schema.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here (default: standard output).")
 def render_command(
-    object_name: str | None, graph_dir: Path, domain: str | None, version: str | None, direction: str,
-    distance: int, database: str | None, schema: str | None, at: datetime | None, as_role: str | None,
-    public_view_lineage: bool, all_nodes: bool, fmt: str, collapse_over: int, output: Path | None,
+    object_name: str | None, graph_dir: Path, domain: str | None, version: str | None,
+    direction: str, distance: int, database: str | None, schema: str | None,
+    at: datetime | None, as_role: str | None, public_view_lineage: bool, all_nodes: bool,
+    fmt: str, collapse_over: int, output: Path | None,
 ) -> None:
     """Draw the lineage DAG: the whole graph, or OBJECT's neighbourhood (both directions by
     default, as Snowsight opens it), as a self-contained HTML page, SVG, DOT or Mermaid.
@@ -223,8 +229,8 @@ def render_command(
         graph = load_graph(graph_dir)
         start = None
         if object_name is not None:
-            start = resolve_object(graph, object_name, domain, version, database and database.upper(),
-                                   schema and schema.upper())
+            start = resolve_object(graph, object_name, domain, version,
+                                   database and database.upper(), schema and schema.upper())
         sub = render_sink.select_subgraph(graph, start, direction, distance, at, as_role,
                                           public_view_lineage, all_nodes)
         text = render_sink.render(sub, fmt, collapse_over)

@@ -85,8 +85,19 @@ def _same_object(row: dict[str, Any], on_type: str, on_name: str) -> bool:
     return row["on_type"] == on_type or (row["on_type"] in TABLE_KINDS and on_type in TABLE_KINDS)
 
 
-def _open(state: LineageGraph) -> list[dict[str, Any]]:
-    return [g for g in state.grants if g["revoked_at"] is None]
+def _add(state: LineageGraph, row: dict[str, Any]) -> None:
+    state.grants.append(row)
+
+
+def _open(state: LineageGraph, name: str | None = None) -> list[dict[str, Any]]:
+    """Grants in force, on the object (or container) ``name`` when given: looked up in an index
+    by name, kept beside ``state.grants`` and extended as rows are added (or loaded)."""
+    index = state.grant_index
+    for row in state.grants[state.grants_indexed:]:
+        index.setdefault(row["on_name"], []).append(row)
+    state.grants_indexed = len(state.grants)
+    rows = state.grants if name is None else index.get(name, [])
+    return [g for g in rows if g["revoked_at"] is None]
 
 
 def _revoke(row: dict[str, Any], occ: Occurrence) -> None:
@@ -112,21 +123,19 @@ def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
     """A new object: its creator's role owns it, and FUTURE grants of its container apply."""
     attrs = state.node(key)
     kind, name = grant_object(attrs)
-    open_rows = _open(state)
-    owners = [g for g in open_rows if g["privilege"] == "OWNERSHIP" and g["on_name"] == name
+    owners = [g for g in _open(state, name) if g["privilege"] == "OWNERSHIP"
               and kinds_match(g["on_type"], attrs)]
     if occ.role_name and not any(g["grantee"] == occ.role_name for g in owners):
         for old in owners:
             _revoke(old, occ)
-        state.grants.append(_row(occ, "CREATE", "OWNERSHIP", kind, name, "ROLE", occ.role_name))
-    futures = [g for g in open_rows if g["action"] == "FUTURE" and kinds_match(g["on_type"], attrs)]
+        _add(state, _row(occ, "CREATE", "OWNERSHIP", kind, name, "ROLE", occ.role_name))
     for container_type, container in _container_of(attrs):
-        matching = [g for g in futures if g["on_name"] == container
-                    and container_type_of(container) == container_type]
+        matching = [g for g in _open(state, container) if g["action"] == "FUTURE"
+                    and kinds_match(g["on_type"], attrs) and container_type_of(container) == container_type]
         if matching:  # schema-level future grants take precedence over the database's
             for g in matching:
-                state.grants.append(_row(occ, "FUTURE", g["privilege"], kind, name,
-                                         g["grantee_type"], g["grantee"], g["with_grant_option"]))
+                _add(state, _row(occ, "FUTURE", g["privilege"], kind, name,
+                                 g["grantee_type"], g["grantee"], g["with_grant_option"]))
             break
 
 
@@ -147,21 +156,21 @@ def apply_grant(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> None
         return
     if fact.scope == "FUTURE":
         for privilege in fact.privileges:
-            state.grants.append(_row(occ, "FUTURE", privilege, fact.on_type, fact.container,
-                                     fact.grantee_type, fact.grantee, fact.with_grant_option))
+            _add(state, _row(occ, "FUTURE", privilege, fact.on_type, fact.container,
+                             fact.grantee_type, fact.grantee, fact.with_grant_option))
         return
     targets = _targets(state, fact)
     if "OWNERSHIP" in fact.privileges:
         for on_type, on_name in targets:
-            for g in _open(state):
+            for g in _open(state, on_name):
                 if not _same_object(g, on_type, on_name):
                     continue
                 if g["privilege"] == "OWNERSHIP" or fact.current_grants == "REVOKE":
                     _revoke(g, occ)
     for on_type, on_name in targets:
         for privilege in fact.privileges:
-            state.grants.append(_row(occ, "GRANT", privilege, on_type, on_name, fact.grantee_type,
-                                     fact.grantee, fact.with_grant_option))
+            _add(state, _row(occ, "GRANT", privilege, on_type, on_name, fact.grantee_type,
+                             fact.grantee, fact.with_grant_option))
 
 
 def _targets(state: LineageGraph, fact: f.GrantFact) -> list[tuple[str, str]]:
@@ -185,7 +194,8 @@ def _apply_revoke(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> No
     else:
         names = set(_targets(state, fact))
         actions = {"GRANT", "CREATE", "FUTURE"}
-    for g in _open(state):
+    candidates = [g for _, n in sorted(names) for g in _open(state, n)]
+    for g in candidates:
         if g["action"] not in actions or not any(_same_object(g, t, n) for t, n in names):
             continue
         if g["grantee"] != fact.grantee or g["grantee_type"] != fact.grantee_type:

@@ -73,6 +73,8 @@ class LineageGraph:
     seen_query_ids: set[str] = field(default_factory=set)
     models: dict[tuple[str, str, str], ModelVersions] = field(default_factory=dict)
     grants: list[dict[str, Any]] = field(default_factory=list)  # rows of grants.parquet
+    grant_index: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by on_name
+    grants_indexed: int = 0
     next_node: int = 0
 
     def node(self, key: int) -> dict[str, Any]:

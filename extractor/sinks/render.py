@@ -121,7 +121,8 @@ def select_subgraph(
             edges[(edge.source_id, edge.target_id, edge.edge_type)] = edge
         if all_nodes:
             for node in graph.nodes.values():
-                if (at is None or node.created_at is None or node.created_at <= at) and visible(node):
+                existed = at is None or node.created_at is None or node.created_at <= at
+                if existed and visible(node):
                     nodes.setdefault(node.node_id, node_at(node, at))
         title = "Lineage graph"
     masked = {node_id for node_id, node in nodes.items() if not visible(node)}
@@ -135,7 +136,8 @@ def _display_name(node: Node) -> str:
 
 
 def _masked_subgraph(
-    nodes: Mapping[str, Node], edges: Sequence[Edge], masked: set[str], focus: str | None, title: str,
+    nodes: Mapping[str, Node], edges: Sequence[Edge], masked: set[str], focus: str | None,
+    title: str,
 ) -> Subgraph:
     """Replace masked nodes by opaque ones. Their numbers follow their domain and visible
     neighbours, so the picture is stable without revealing the hidden names' order."""
@@ -149,16 +151,16 @@ def _masked_subgraph(
     out_nodes: dict[str, Node] = {}
     for node_id, node in nodes.items():
         if node_id in new_id:
-            node = Node(new_id[node_id], node.domain, node.domain, MASKED_NAME, MASKED_NAME, MASKED_NAME,
-                        None, "MASKED", None, None)
+            node = Node(new_id[node_id], node.domain, node.domain, MASKED_NAME, MASKED_NAME,
+                        MASKED_NAME, None, "MASKED", None, None)
         out_nodes[node.node_id] = node
     out_edges = sorted(
         (replace(e, source_id=new_id.get(e.source_id, e.source_id),
                  target_id=new_id.get(e.target_id, e.target_id)) for e in edges),
         key=lambda e: (e.source_id, e.target_id, e.edge_type),
     )
-    return Subgraph(dict(sorted(out_nodes.items())), out_edges, new_id.get(focus, focus) if focus else None,
-                    title)
+    new_focus = new_id.get(focus, focus) if focus else None
+    return Subgraph(dict(sorted(out_nodes.items())), out_edges, new_focus, title)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,13 +213,14 @@ def layered_layout(ids: Iterable[str], pairs: Iterable[tuple[str, str]]) -> Layo
     down: dict[str, list[str]] = {n: [] for n in node_ids}
     chains: dict[tuple[str, str], list[str]] = {}
     for source, target in dag:
-        chain = [f"\x00{source}\x00{target}\x00{c}" for c in range(column[source] + 1, column[target])]
-        for dummy, c in zip(chain, range(column[source] + 1, column[target])):
+        spanned = range(column[source] + 1, column[target])
+        chain = [f"\x00{source}\x00{target}\x00{c}" for c in spanned]
+        for dummy, c in zip(chain, spanned, strict=True):
             column[dummy] = c
             up[dummy], down[dummy] = [], []
         chains[(source, target)] = chain
         steps = [source, *chain, target]
-        for a, b in zip(steps, steps[1:]):
+        for a, b in zip(steps, steps[1:], strict=False):
             down[a].append(b)
             up[b].append(a)
     for neighbours in (*up.values(), *down.values()):
@@ -231,7 +234,9 @@ def layered_layout(ids: Iterable[str], pairs: Iterable[tuple[str, str]]) -> Layo
     return _finish_layout(links, back, layers, centre, chains)
 
 
-def _back_edges(ids: Sequence[str], successors: Mapping[str, Sequence[str]]) -> set[tuple[str, str]]:
+def _back_edges(
+    ids: Sequence[str], successors: Mapping[str, Sequence[str]],
+) -> set[tuple[str, str]]:
     """Edges closing a cycle in a depth-first walk from the sorted ids. Lineage is cyclic when a
     table feeds itself (MERGE … USING a view of it); reversing these edges for layering only keeps
     every other edge pointing right."""
@@ -302,7 +307,9 @@ def _order_layers(
     return best
 
 
-def _reorder(layer: list[str], reference: list[str], neighbours: Mapping[str, list[str]]) -> list[str]:
+def _reorder(
+    layer: list[str], reference: list[str], neighbours: Mapping[str, list[str]],
+) -> list[str]:
     """Sort the items that have neighbours in ``reference`` by their mean position there; items
     without keep their slot, so one sweep does not scatter the unconnected ones."""
     position = {item: k for k, item in enumerate(reference)}
@@ -357,7 +364,7 @@ def _place_rows(
     for layer in layers:
         offsets = _offsets(layer)
         middle = (offsets[-1] if offsets else 0) / 2
-        for item, offset in zip(layer, offsets):
+        for item, offset in zip(layer, offsets, strict=True):
             line[item] = offset - middle
 
     def both(item: str) -> list[str]:
@@ -386,12 +393,14 @@ def _offsets(layer: Sequence[str]) -> list[float]:
     return offsets
 
 
-def _fit_layer(layer: list[str], neighbours: Mapping[str, list[str]], line: dict[str, float]) -> None:
+def _fit_layer(
+    layer: list[str], neighbours: Mapping[str, list[str]], line: dict[str, float],
+) -> None:
     if not layer:
         return
     offsets = _offsets(layer)
     targets, weights = [], []
-    for item, offset in zip(layer, offsets):
+    for item, offset in zip(layer, offsets, strict=True):
         near = neighbours[item]
         if near:
             targets.append(sum(line[m] for m in near) / len(near) - offset)
@@ -399,14 +408,14 @@ def _fit_layer(layer: list[str], neighbours: Mapping[str, list[str]], line: dict
         else:
             targets.append(line[item] - offset)
             weights.append(0.05)
-    for item, offset, value in zip(layer, offsets, _isotonic(targets, weights)):
+    for item, offset, value in zip(layer, offsets, _isotonic(targets, weights), strict=True):
         line[item] = value + offset
 
 
 def _isotonic(targets: Sequence[float], weights: Sequence[float]) -> list[float]:
     """The non-decreasing sequence nearest to ``targets`` in weighted least squares (PAV)."""
     blocks: list[list[float]] = []  # [weighted sum, weight, count]
-    for target, weight in zip(targets, weights):
+    for target, weight in zip(targets, weights, strict=True):
         blocks.append([target * weight, weight, 1])
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
             total, weight_sum, count = blocks.pop()
@@ -481,12 +490,13 @@ def edge_paths(layout: Layout, edges: Sequence[Edge]) -> list[str]:
 def _curve(points: Sequence[Point]) -> str:
     """Cubic segments with horizontal tangents: Snowsight's smooth fan-out between columns."""
     out = [f"M{_num(points[0][0])},{_num(points[0][1])}"]
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
         if y0 == y1:
             out.append(f"L{_num(x1)},{_num(y1)}")
             continue
         half = (x1 - x0) / 2
-        out.append(f"C{_num(x0 + half)},{_num(y0)} {_num(x1 - half)},{_num(y1)} {_num(x1)},{_num(y1)}")
+        out.append(f"C{_num(x0 + half)},{_num(y0)} {_num(x1 - half)},{_num(y1)} "
+                   f"{_num(x1)},{_num(y1)}")
     return " ".join(out)
 
 
@@ -556,15 +566,15 @@ def render_svg(sub: Subgraph, layout: Layout | None = None) -> str:
         f'<rect width="{layout.width}" height="{layout.height}" fill="#ffffff"/>\n',
         '<g class="links">\n',
     ]
-    for edge, path in zip(sub.edges, edge_paths(layout, sub.edges)):
+    for edge, path in zip(sub.edges, edge_paths(layout, sub.edges), strict=True):
         kind = _link_type(edge.edge_type)
         parts.append(
             f'<path class="link {kind}" d="{path}" marker-end="url(#arrow-{kind})" '
             f'data-source="{esc(edge.source_id)}" data-target="{esc(edge.target_id)}">'
             f"<title>{esc(edge.edge_type)}: {esc(edge.operation)}</title></path>\n")
     parts.append("</g>\n<g class=\"cards\">\n")
-    for node_id in sorted(layout.cards, key=lambda i: (layout.cards[i].column, layout.cards[i].order)):
-        parts.append(_svg_card(sub.nodes[node_id], layout.cards[node_id], node_id == sub.focus))
+    for card in sorted(layout.cards.values(), key=lambda c: (c.column, c.order)):
+        parts.append(_svg_card(sub.nodes[card.id], card, card.id == sub.focus))
     parts.append("</g>\n</svg>\n")
     return "".join(parts)
 
@@ -575,7 +585,8 @@ _SVG_STYLE = (
               for k, (c, d) in EDGE_STYLES.items())
     + ".link.dependency{stroke-linecap:round}"
     ".label{font-size:11px;fill:#5f6b7a}.name{font-size:13px;font-weight:500;fill:#1f2937}"
-    ".qual{font-size:10px;fill:#4b5563;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}"
+    ".qual{font-size:10px;fill:#4b5563;"
+    "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}"
     ".created{font-size:11px;fill:#4b5563}.box{fill:#fbfbfc;stroke:#d5d9e1}"
     ".focus .box{stroke:#8fb3f5;stroke-width:1.5}"
     ".deleted .box{fill:#f1f2f4;stroke-dasharray:4 3}.deleted text{fill:#9aa1ab}"
@@ -592,8 +603,10 @@ def _svg_symbols() -> str:
 
 def _svg_markers() -> str:
     return "".join(
-        f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        f'markerHeight="7" orient="auto-start-reverse"><path d="M0,1 L9,5 L0,9 z" fill="{colour}"/></marker>\n'
+        f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" '
+        f'markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" '
+        f'orient="auto-start-reverse">'
+        f'<path d="M0,1 L9,5 L0,9 z" fill="{colour}"/></marker>\n'
         for kind, (colour, _) in sorted(EDGE_STYLES.items()))
 
 
@@ -601,7 +614,9 @@ def _svg_card(node: Node, card: Card, focus: bool) -> str:
     esc = _xml
     colour = DOMAIN_COLOURS.get(node.domain, FALLBACK_COLOUR)
     classes = ["node", node.status.lower()] + (["focus"] if focus else [])
-    icon = "masked" if node.status == "MASKED" else (node.domain if node.domain in ICON_PATHS else "table")
+    icon = node.domain if node.domain in ICON_PATHS else "table"
+    if node.status == "MASKED":
+        icon = "masked"
     x, y = card.x, card.y + LABEL_H
     version = f" | {node.version}" if node.version else ""
     qual = _truncate(qualifier(node), 32 - len(version)) + version
@@ -610,14 +625,16 @@ def _svg_card(node: Node, card: Card, focus: bool) -> str:
     elif node.status == "DELETED":
         when = f"Deleted on: {format_time(node.deleted_at)}"
     else:
-        when = f"Created on: {format_time(node.created_at)}"
+        when = f"Created on: {format_time(node.created_at) or 'unknown'}"
     return (
-        f'<g class="{" ".join(classes)}" data-node-id="{esc(node.node_id)}" data-column="{card.column}">'
+        f'<g class="{" ".join(classes)}" data-node-id="{esc(node.node_id)}" '
+        f'data-column="{card.column}">'
         f"<title>{esc(node.node_id)}</title>"
         f'<text class="label" x="{x + 2}" y="{card.y + 13}">{esc(domain_label(node.domain))}</text>'
         f'<rect class="box" x="{x}" y="{y}" width="{CARD_W}" height="{CARD_H}" rx="6"/>'
         f'<rect x="{x}" y="{y + 6}" width="3" height="{CARD_H - 12}" rx="1.5" fill="{colour}"/>'
-        f'<use href="#icon-{icon}" x="{x + 12}" y="{y + 11}" width="15" height="15" color="{colour}"/>'
+        f'<use href="#icon-{icon}" x="{x + 12}" y="{y + 11}" width="15" height="15" '
+        f'color="{colour}"/>'
         f'<text class="name" x="{x + 33}" y="{y + 23}">{esc(_truncate(node.name, 23))}</text>'
         f'<text class="qual" x="{x + 14}" y="{y + 43}">{esc(qual)}</text>'
         f'<line x1="{x + 14}" y1="{y + 52}" x2="{x + CARD_W - 14}" y2="{y + 52}" stroke="#e5e7eb"/>'
@@ -652,7 +669,8 @@ def render_dot(sub: Subgraph, layout: Layout | None = None) -> str:
         '  edge [arrowsize=0.7, penwidth=1.2];',
     ]
     for node_id, node in sub.nodes.items():
-        label = [domain_label(node.domain), node.name, qualifier(node) + (f" | {node.version}" if node.version else "")]
+        version = f" | {node.version}" if node.version else ""
+        label = [domain_label(node.domain), node.name, qualifier(node) + version]
         attrs = [f"label={_dot_string(chr(10).join(label))}",
                  f'color="{DOMAIN_COLOURS.get(node.domain, FALLBACK_COLOUR)}"',
                  f"tooltip={_dot_string(node_id)}"]
@@ -672,8 +690,9 @@ def render_dot(sub: Subgraph, layout: Layout | None = None) -> str:
     for edge in sub.edges:
         colour, dash = EDGE_STYLES.get(edge.edge_type, EDGE_STYLES["data"])
         style = {"": "solid", "1.5 4": "dotted"}.get(dash, "dashed")
+        tooltip = _dot_string(f"{edge.edge_type}: {edge.operation}")
         lines.append(f"  {ids[edge.source_id]} -> {ids[edge.target_id]} [style={style}, "
-                     f'color="{colour}", tooltip={_dot_string(edge.edge_type + ": " + edge.operation)}];')
+                     f'color="{colour}", tooltip={tooltip}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -694,18 +713,21 @@ def render_mermaid(sub: Subgraph, layout: Layout | None = None) -> str:
     for node_id in ordered:
         node = sub.nodes[node_id]
         qual = qualifier(node) + (f" | {node.version}" if node.version else "")
-        label = "<br/>".join(_mermaid_text(t) for t in (domain_label(node.domain), node.name, qual) if t)
+        texts = (domain_label(node.domain), node.name, qual)
+        label = "<br/>".join(_mermaid_text(t) for t in texts if t)
         lines.append(f'  {ids[node_id]}["{label}"]')
     arrows = {"data": "-->", "dependency": "-.->", "clone": "-.->"}
     clone_links: list[int] = []
     for k, edge in enumerate(sub.edges):
-        lines.append(f"  {ids[edge.source_id]} {arrows.get(edge.edge_type, '-->')} {ids[edge.target_id]}")
+        arrow = arrows.get(edge.edge_type, "-->")
+        lines.append(f"  {ids[edge.source_id]} {arrow} {ids[edge.target_id]}")
         if edge.edge_type == "clone":
             clone_links.append(k)
     for domain in sorted({n.domain for n in sub.nodes.values()}):
         colour = DOMAIN_COLOURS.get(domain, FALLBACK_COLOUR)
         lines.append(f"  classDef {domain} fill:#fbfbfc,stroke:{colour},color:#1f2937")
-    lines.append("  classDef deleted fill:#f1f2f4,stroke:#9aa1ab,color:#9aa1ab,stroke-dasharray:4 3")
+    lines.append("  classDef deleted fill:#f1f2f4,stroke:#9aa1ab,color:#9aa1ab,"
+                 "stroke-dasharray:4 3")
     lines.append("  classDef masked fill:#eef0f3,stroke:#9aa1ab,color:#9aa1ab")
     lines.append("  classDef focus stroke-width:3px")
     by_class: dict[str, list[str]] = {}
@@ -720,7 +742,8 @@ def render_mermaid(sub: Subgraph, layout: Layout | None = None) -> str:
         lines.append(f"  class {','.join(by_class[name])} {name}")
     if clone_links:
         colour, _ = EDGE_STYLES["clone"]
-        lines.append(f"  linkStyle {','.join(map(str, clone_links))} stroke:{colour},stroke-dasharray:7 5")
+        numbers = ",".join(map(str, clone_links))
+        lines.append(f"  linkStyle {numbers} stroke:{colour},stroke-dasharray:7 5")
     return "\n".join(lines) + "\n"
 
 
@@ -747,7 +770,8 @@ def render_html(sub: Subgraph, collapse_over: int = COLLAPSE_OVER) -> str:
     groups = _schema_groups(sub)
     collapsed = len(sub.nodes) > collapse_over and len(groups) > 1
     if collapsed:
-        logger.info("%d objects over %d: the page opens on %d schemas", len(sub.nodes), collapse_over, len(groups))
+        logger.info("%d objects over %d: the page opens on %d schemas",
+                    len(sub.nodes), collapse_over, len(groups))
     edge_index = {id(edge): k for k, edge in enumerate(sub.edges)}
     views: dict[str, Any] = {}
     if collapsed:
@@ -756,15 +780,16 @@ def render_html(sub: Subgraph, collapse_over: int = COLLAPSE_OVER) -> str:
             member_set = set(members)
             edges = [e for e in sub.edges if e.source_id in member_set or e.target_id in member_set]
             ids = member_set | {e.source_id for e in edges} | {e.target_id for e in edges}
-            views[group_id] = _node_view(sub, sorted(ids), edges, edge_index, _group_title(group_id))
+            views[group_id] = _node_view(sorted(ids), edges, edge_index, _group_title(group_id))
     else:
-        views["main"] = _node_view(sub, list(sub.nodes), sub.edges, edge_index, sub.title)
+        views["main"] = _node_view(list(sub.nodes), sub.edges, edge_index, sub.title)
+    domains = {n.domain for n in sub.nodes.values()}
     data = {
         "title": sub.title,
         "focus": sub.focus,
         "collapsed": collapsed,
         "card": {"width": CARD_W, "height": CARD_H, "label": LABEL_H},
-        "labels": {d: domain_label(d) for d in sorted({n.domain for n in sub.nodes.values()} | set(DOMAIN_LABELS))},
+        "labels": {d: domain_label(d) for d in sorted(domains | set(DOMAIN_LABELS))},
         "nodes": {node_id: _node_json(node) for node_id, node in sub.nodes.items()},
         "edges": [_edge_json(edge) for edge in sub.edges],
         "groups": {gid: {"label": _group_label(gid), "members": members,
@@ -779,8 +804,8 @@ def render_html(sub: Subgraph, collapse_over: int = COLLAPSE_OVER) -> str:
         f".swatch.{k}{{border-top:2px {_border_style(k)} {c}}}"
         for k, (c, d) in sorted(EDGE_STYLES.items()))
     values = {
-        "TITLE": html.escape(sub.title), "DOMAIN_CSS": geometry + colours + edge_css, "ICONS": _svg_symbols(),
-        "MARKERS": _svg_markers(), "DATA": _script_json(data),
+        "TITLE": html.escape(sub.title), "DOMAIN_CSS": geometry + colours + edge_css,
+        "ICONS": _svg_symbols(), "MARKERS": _svg_markers(), "DATA": _script_json(data),
     }
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], PAGE_TEMPLATE)
 
@@ -831,15 +856,16 @@ def _domain_counts(sub: Subgraph, members: Sequence[str]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _node_view(sub: Subgraph, ids: Sequence[str], edges: Sequence[Edge], edge_index: Mapping[int, int],
-               title: str) -> dict[str, Any]:
+def _node_view(
+    ids: Sequence[str], edges: Sequence[Edge], edge_index: Mapping[int, int], title: str,
+) -> dict[str, Any]:
     layout = layered_layout(ids, [(e.source_id, e.target_id) for e in edges])
     cards = sorted(layout.cards.values(), key=lambda c: (c.column, c.order))
     return {
         "title": title, "width": layout.width, "height": layout.height,
         "cards": [{"id": c.id, "column": c.column, "x": c.x, "y": c.y} for c in cards],
         "links": [{"edge": edge_index[id(e)], "type": _link_type(e.edge_type), "d": d}
-                  for e, d in zip(edges, edge_paths(layout, edges))],
+                  for e, d in zip(edges, edge_paths(layout, edges), strict=True)],
     }
 
 
@@ -854,25 +880,31 @@ def _group_view(sub: Subgraph, groups: Mapping[str, list[str]]) -> dict[str, Any
             types[edge.edge_type] = types.get(edge.edge_type, 0) + 1
     layout = layered_layout(groups, counts)
     pairs = sorted(counts)
-    synthetic = [Edge(s, t, max(sorted(counts[(s, t)]), key=lambda k: counts[(s, t)][k]), "", None, None,
+    synthetic = [Edge(s, t, _commonest(counts[(s, t)]), "", None, None,
                       sum(counts[(s, t)].values()), "", "") for s, t in pairs]
     cards = sorted(layout.cards.values(), key=lambda c: (c.column, c.order))
     return {
         "title": f"{sub.title}: {len(sub.nodes)} objects in {len(groups)} schemas",
         "width": layout.width, "height": layout.height,
         "cards": [{"id": c.id, "column": c.column, "x": c.x, "y": c.y} for c in cards],
-        "links": [{"edge": None, "type": _link_type(e.edge_type), "d": d, "source": e.source_id, "target": e.target_id,
-                   "count": e.query_count}
-                  for e, d in zip(synthetic, edge_paths(layout, synthetic))],
+        "links": [{"edge": None, "type": _link_type(e.edge_type), "d": d, "source": e.source_id,
+                   "target": e.target_id, "count": e.query_count}
+                  for e, d in zip(synthetic, edge_paths(layout, synthetic), strict=True)],
     }
+
+
+def _commonest(types: Mapping[str, int]) -> str:
+    """The edge type most edges between two schemas have; ties go to the first name."""
+    return min(types, key=lambda k: (-types[k], k))
 
 
 def _node_json(node: Node) -> dict[str, Any]:
     return {
         "node_id": node.node_id, "domain": node.domain, "kind": node.kind, "status": node.status,
-        "database": node.database, "schema": node.schema, "name": node.name, "version": node.version,
-        "created_at": _iso(node.created_at), "deleted_at": _iso(node.deleted_at),
-        "created_by_query_id": node.created_by_query_id, "previous_names": list(node.previous_names),
+        "database": node.database, "schema": node.schema, "name": node.name,
+        "version": node.version, "created_at": _iso(node.created_at),
+        "deleted_at": _iso(node.deleted_at), "created_by_query_id": node.created_by_query_id,
+        "previous_names": list(node.previous_names),
         "properties": node.properties,
     }
 
@@ -880,7 +912,8 @@ def _node_json(node: Node) -> dict[str, Any]:
 def _edge_json(edge: Edge) -> dict[str, Any]:
     return {
         "source_id": edge.source_id, "target_id": edge.target_id, "edge_type": edge.edge_type,
-        "operation": edge.operation, "first_seen": _iso(edge.first_seen), "last_seen": _iso(edge.last_seen),
+        "operation": edge.operation, "first_seen": _iso(edge.first_seen),
+        "last_seen": _iso(edge.last_seen),
         "query_count": edge.query_count, "first_query_id": edge.first_query_id,
         "last_query_id": edge.last_query_id,
     }
