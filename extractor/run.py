@@ -2,8 +2,8 @@
 (start_time, query_id) order → Parquet. ``cli.py`` wraps this in options and a summary.
 
 Memory: texts are never kept. Each row is reduced, while its batch streams by, to a small
-occurrence record pointing at the facts of its distinct statement (keyed by a hash of text and
-context), so the log itself is never held.
+occurrence (Arrow columns: time, query id, statement id, role, user) pointing at the facts of its
+distinct statement (derive/cache.py), so the log itself is never held.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ from extractor.parse import check_grammar
 from extractor.sinks import parquet as sink
 
 log = logging.getLogger(__name__)
-
-
 
 
 @dataclass(frozen=True)
@@ -116,34 +114,63 @@ def extract(
     check_grammar()
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    run_id = uuid.uuid4().hex
-    summary = RunSummary(run_id=run_id, out=options.out)
+    summary = RunSummary(run_id=uuid.uuid4().hex, out=options.out)
     base = _base_dir(options)
     state = sink.read_state(base) if base and sink.has_graph(base) else LineageGraph()
-    previous_errors = sink.previous_errors(base) if base else []
-    previous_runs = sink.read_rows(base / "runs.parquet") if base else []
     since = _window_start(options, base)
     summary.since, summary.until = since, options.until
 
     errors: list[ErrorRecord] = []
-    counts = Counts()
     with StatementCache(sink.read_facts_cache(base) if base else {}, options.workers) as cache:
-        if options.engine == "dask":
-            from extractor.dask_engine import collect_with_dask
+        occurrences = _collect(options, since, cache, summary, errors, progress)
+    summary.watermark = _fold_log(state, occurrences, cache, summary, errors,
+                                  sink.latest_watermark(base) if base else None)
+    _fold_ml_metadata(state, options, summary, errors)
+    summary.errors = len(errors)
 
-            batches = collect_with_dask(options.sources, since, options.until, options.batch_rows,
-                                        cache, counts, errors.append, options.scheduler)
-        else:
-            batches = collect(options.sources, since, options.until, options.batch_rows, cache,
-                              counts, errors.append, progress)
-        occurrences = sort_occurrences(batches)
-        summary.unique_statements = cache.used
-        summary.derived = cache.derived_now
-        facts_cache = cache.entries
+    public = collapse_temporary(state) if options.collapse_temporary else state.graph
+    summary.nodes = public.number_of_nodes()
+    summary.edges = public.number_of_edges()
+    summary.seconds = time.perf_counter() - clock
+    target = _snapshot_dir(options, started) if options.snapshot else options.out
+    previous_errors = sink.previous_errors(base) if base else []
+    previous_runs = sink.read_rows(base / "runs.parquet") if base else []
+    sink.write_outputs(target, state, public, previous_errors + errors,
+                       [*previous_runs, _run_row(options, summary, started)], cache.entries)
+    if options.snapshot:
+        _publish_snapshot(options, target)
+    summary.out = target
+    return summary
+
+
+def _collect(
+    options: ExtractOptions, since: datetime | None, cache: StatementCache, summary: RunSummary,
+    errors: list[ErrorRecord], progress: Callable[[int], None],
+) -> pa.Table:
+    """Every row reduced to an occurrence, here or on a Dask cluster, in fold order."""
+    counts = Counts()
+    if options.engine == "dask":
+        from extractor.dask_engine import collect_with_dask
+
+        batches = collect_with_dask(options.sources, since, options.until, options.batch_rows,
+                                    cache, counts, errors.append, options.scheduler)
+    else:
+        batches = collect(options.sources, since, options.until, options.batch_rows, cache,
+                          counts, errors.append, progress)
     summary.rows_read = counts.rows_read
     summary.skipped_failed = counts.skipped_failed
     summary.skipped_window = counts.skipped_window
-    watermark = sink.latest_watermark(base) if base else None
+    summary.unique_statements = cache.used
+    summary.derived = cache.derived_now
+    return sort_occurrences(batches)
+
+
+def _fold_log(
+    state: LineageGraph, occurrences: pa.Table, cache: StatementCache, summary: RunSummary,
+    errors: list[ErrorRecord], watermark: datetime | None,
+) -> datetime | None:
+    """Fold every occurrence in time order; a statement without facts becomes an error row
+    (once per query id). Returns the new watermark: the latest start time folded."""
     for start, query_id, statement, role, user in _occurrences(occurrences):
         derived = cache.by_id[statement]
         if derived.error is not None:
@@ -154,16 +181,20 @@ def extract(
             e = derived.error
             errors.append(ErrorRecord(query_id, start, e.stage, e.error_type, e.message,
                                       cache.error_hashes[statement]))
-            continue
-        if fold(state, Occurrence(query_id, start, role or "", user or ""), derived.facts):
+        elif fold(state, Occurrence(query_id, start, role or "", user or ""), derived.facts):
             summary.statements += 1
             if start is not None and (watermark is None or start > watermark):
                 watermark = start
         else:
             summary.skipped_duplicate += 1
-    metadata_paths = sorted(set(find_metadata(options.sources))
-                            | set(expand_metadata_option(options.ml_metadata)))
-    for record in read_metadata(metadata_paths, errors.append):
+    return watermark
+
+
+def _fold_ml_metadata(state: LineageGraph, options: ExtractOptions, summary: RunSummary,
+                      errors: list[ErrorRecord]) -> None:
+    """Manifests and tag exports, after the log: they refer to objects it created."""
+    paths = sorted(set(find_metadata(options.sources)) | set(expand_metadata_option(options.ml_metadata)))
+    for record in read_metadata(paths, errors.append):
         derived = derive_metadata(record)
         if derived.error is not None:
             e = derived.error
@@ -171,29 +202,19 @@ def extract(
                                       text_hash(record.origin)))
         elif fold_metadata(state, record.record_id, derived.facts):
             summary.metadata_records += 1
-    summary.errors = len(errors)
-    summary.watermark = watermark
 
-    public = collapse_temporary(state) if options.collapse_temporary else state.graph
-    summary.nodes = public.number_of_nodes()
-    summary.edges = public.number_of_edges()
-    summary.seconds = time.perf_counter() - clock
-    run_row = {
-        "run_id": run_id, "started_at": started, "finished_at": datetime.now(UTC),
-        "since": since, "until": options.until, "watermark": watermark,
+
+def _run_row(options: ExtractOptions, summary: RunSummary, started: datetime) -> dict[str, Any]:
+    """This run's row of runs.parquet."""
+    return {
+        "run_id": summary.run_id, "started_at": started, "finished_at": datetime.now(UTC),
+        "since": summary.since, "until": options.until, "watermark": summary.watermark,
         "sources": "\n".join(options.sources), "rows_read": summary.rows_read,
         "statements": summary.statements, "unique_statements": summary.unique_statements,
         "skipped_failed": summary.skipped_failed, "skipped_duplicate": summary.skipped_duplicate,
         "skipped_window": summary.skipped_window, "errors": summary.errors,
         "nodes": summary.nodes, "edges": summary.edges, "tool_version": __version__,
     }
-    target = _snapshot_dir(options, started) if options.snapshot else options.out
-    sink.write_outputs(target, state, public, previous_errors + errors, [*previous_runs, run_row],
-                       facts_cache)
-    if options.snapshot:
-        _publish_snapshot(options, target)
-    summary.out = target
-    return summary
 
 
 def _snapshot_dir(options: ExtractOptions, started: datetime) -> Path:
