@@ -220,8 +220,9 @@ def render_command(
     """Draw the lineage DAG: the whole graph, or OBJECT's neighbourhood (both directions by
     default, as Snowsight opens it), as a self-contained HTML page, SVG, DOT or Mermaid.
 
-    Example:
+    Examples:
 
+    \b
         mlineage render --graph lineage/ -o lineage.html
         mlineage render ML.FS.MY_DATASET --version 1.0 --graph lineage/ --format mermaid
     """

@@ -32,12 +32,15 @@ class Occurrence:
     user_name: str = ""
 
 
-def fold(state: LineageGraph, occurrence: Occurrence, facts: Iterable[Fact]) -> bool:
+def fold(state: LineageGraph, occurrence: Occurrence, facts: Iterable[Fact],
+         deduplicated: bool = False) -> bool:
     """Apply one statement's facts. Returns False (and changes nothing) if its query id was
-    folded before, so overlapping windows and reruns never count a statement twice."""
-    if occurrence.query_id in state.seen_query_ids:
-        return False
-    state.seen_query_ids.add(occurrence.query_id)
+    folded before, so overlapping windows and reruns never count a statement twice. A caller
+    that has checked the ids itself, in bulk (``deduplicated``), also records them itself."""
+    if not deduplicated:
+        if occurrence.query_id in state.seen_query_ids:
+            return False
+        state.seen_query_ids.add(occurrence.query_id)
     for fact in facts:
         APPLY[type(fact)](state, occurrence, fact)
     return True

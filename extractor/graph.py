@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from extractor import facts as f
 from extractor.facts import ObjectName
@@ -70,12 +72,29 @@ class LineageGraph:
 
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     names: dict[NameKey, int] = field(default_factory=dict)
-    seen_query_ids: set[str] = field(default_factory=set)
+    seen_query_ids: set[str] = field(default_factory=set)  # folded by fold() in this process
+    # query ids folded by earlier runs or checked in bulk by the caller (run.py), kept as Arrow
+    # arrays rather than a set: a year of history is millions of ids
+    folded_ids: list[pa.Array] = field(default_factory=list)
     models: dict[tuple[str, str, str], ModelVersions] = field(default_factory=dict)
     grants: list[dict[str, Any]] = field(default_factory=list)  # rows of grants.parquet
     grant_index: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by on_name
     grants_indexed: int = 0
     next_node: int = 0
+
+    def folded_before(self, query_ids: pa.Array) -> pa.Array:
+        """Which of ``query_ids`` earlier runs (or bulk folds) have folded: a boolean mask."""
+        mask = pc.is_in(query_ids, value_set=pa.array(sorted(self.seen_query_ids), pa.string()))
+        for folded in self.folded_ids:
+            mask = pc.or_(mask, pc.is_in(query_ids, value_set=folded))
+        return mask
+
+    def all_folded_ids(self) -> pa.Array:
+        """Every query id folded so far, sorted and unique (for ``_state/query_ids.parquet``)."""
+        ids = pa.concat_arrays([pa.array(sorted(self.seen_query_ids), pa.string()),
+                                *(a.cast(pa.string()) for a in self.folded_ids)])
+        unique = pc.unique(ids)
+        return unique.take(pc.sort_indices(unique))
 
     def node(self, key: int) -> dict[str, Any]:
         return self.graph.nodes[key]

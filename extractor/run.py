@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from extractor import __version__
 from extractor.collect import Counts, collect, sort_occurrences
@@ -171,22 +172,27 @@ def _fold_log(
 ) -> datetime | None:
     """Fold every occurrence in time order; a statement without facts becomes an error row
     (once per query id). Returns the new watermark: the latest start time folded."""
-    for start, query_id, statement, role, user in _occurrences(occurrences):
+    ids = occurrences.column("query_id").combine_chunks() if occurrences.num_rows else pa.array([], pa.string())
+    # a query id folded by an earlier run, or twice in this log (adjacent once sorted)
+    repeats = pc.equal(ids.slice(1), ids.slice(0, max(len(ids) - 1, 0)))
+    duplicate = pc.or_(state.folded_before(ids), pa.concat_arrays([pa.array([False]), repeats])[:len(ids)])
+    for (start, query_id, statement, role, user), seen in zip(_occurrences(occurrences),
+                                                             duplicate.to_pylist()):
+        if seen:
+            summary.skipped_duplicate += 1
+            continue
         derived = cache.by_id[statement]
         if derived.error is not None:
-            if query_id in state.seen_query_ids:
-                summary.skipped_duplicate += 1
-                continue
-            state.seen_query_ids.add(query_id)
             e = derived.error
             errors.append(ErrorRecord(query_id, start, e.stage, e.error_type, e.message,
                                       cache.error_hashes[statement]))
-        elif fold(state, Occurrence(query_id, start, role or "", user or ""), derived.facts):
-            summary.statements += 1
-            if start is not None and (watermark is None or start > watermark):
-                watermark = start
-        else:
-            summary.skipped_duplicate += 1
+            continue
+        fold(state, Occurrence(query_id, start, role or "", user or ""), derived.facts,
+             deduplicated=True)
+        summary.statements += 1
+        if start is not None and (watermark is None or start > watermark):
+            watermark = start
+    state.folded_ids.append(pc.filter(ids, pc.invert(duplicate)))
     return watermark
 
 

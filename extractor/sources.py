@@ -208,21 +208,49 @@ def expand_sources(specs: Sequence[str]) -> list[Path]:
     return [source.path for source in _expand(specs)]
 
 
-def read_sources(
-    specs: Sequence[str], on_error: ErrorSink, batch_rows: int = 65536
-) -> Iterator[pa.RecordBatch]:
-    """Batches in CANONICAL_SCHEMA from every file the specs match, file by file in path order.
+LIVE_SCHEME = "snowflake://"
 
-    The specs are expanded now, so a spec that matches nothing fails before anything is read.
+LiveReader = Callable[[str, ErrorSink, int], Iterator[pa.RecordBatch]]
+"""Opens a live spec (``snowflake://…``): checks it at once, then yields canonical batches."""
+
+
+def is_live_spec(spec: str) -> bool:
+    """A spec naming a live account rather than files (``snowflake://ACCOUNT``)."""
+    return str(spec).lower().startswith(LIVE_SCHEME)
+
+
+def read_sources(
+    specs: Sequence[str],
+    on_error: ErrorSink,
+    batch_rows: int = 65536,
+    *,
+    live: LiveReader | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Batches in CANONICAL_SCHEMA from every file the specs match, file by file in path order,
+    then from each live account (``snowflake://…``) through ``live``.
+
+    The specs are expanded (and live specs checked) now, so a spec that matches nothing fails
+    before anything is read.
     """
     if batch_rows < 1:
         raise ValueError("batch_rows must be positive")
-    return _read_all(_expand(specs), on_error, batch_rows)
+    file_specs = [spec for spec in specs if not is_live_spec(spec)]
+    live_specs = [spec for spec in specs if is_live_spec(spec)]
+    if live_specs and live is None:
+        raise SourceError(f"{LIVE_SCHEME}: a live account is read by `mlineage extract` only")
+    files = _expand(file_specs) if file_specs else []
+    opened = [live(spec, on_error, batch_rows) for spec in live_specs] if live else []
+    return _read_all(files, on_error, batch_rows, opened)
 
 
 def _read_all(
-    sources: Sequence[_Source], on_error: ErrorSink, batch_rows: int
+    sources: Sequence[_Source],
+    on_error: ErrorSink,
+    batch_rows: int,
+    live: Sequence[Iterator[pa.RecordBatch]] = (),
 ) -> Iterator[pa.RecordBatch]:
+    for batches in live:
+        yield from batches
     for source in sources:
         fmt = _format_of(source.path)
         logger.debug("reading %s", source.name)
@@ -615,6 +643,26 @@ def _parquet_chunks(
 
 # --------------------------------------------------------------------------------------------
 # Normalising one batch
+
+
+def canonicalize(
+    batch: pa.RecordBatch | pa.Table, name: str, on_error: ErrorSink, *, first_row: int = 0
+) -> pa.RecordBatch:
+    """Any Arrow batch with QUERY_HISTORY columns → CANONICAL_SCHEMA, by the rules of the file
+    sources: names match case-insensitively, extra columns are ignored, text is decoded, numbers
+    (SESSION_ID) become strings, timestamps UTC, rows without START_TIME are recorded and
+    dropped. For sources that already hold Arrow (a live account's ``fetch_arrow_batches``), so
+    that there is one canonicalisation. ``first_row`` numbers rows in messages (``row N``).
+    Raises SourceError when a required column is missing."""
+    columns = _match_columns(batch.schema.names, name)
+    arrays = {}
+    for canonical, actual in columns.items():
+        column = batch.column(actual)
+        arrays[canonical] = (
+            column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        )
+    chunk = _RawChunk(arrays, batch.num_rows, lambda i: f"row {first_row + i + 1}")
+    return _canonical_batch(chunk, name, on_error)
 
 
 def _canonical_batch(chunk: _RawChunk, name: str, on_error: ErrorSink) -> pa.RecordBatch:

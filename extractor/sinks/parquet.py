@@ -182,8 +182,8 @@ def write_outputs(
         out / "runs.parquet": _table(runs, RUNS_SCHEMA),
         out / "_state" / "nodes.parquet": _table(state_nodes, STATE_NODES_SCHEMA),
         out / "_state" / "edges.parquet": _table(_edge_rows(state.graph, state_ids), STATE_EDGES_SCHEMA),
-        out / "_state" / "query_ids.parquet": _table(
-            [{"query_id": q} for q in sorted(state.seen_query_ids)], SEEN_SCHEMA),
+        out / "_state" / "query_ids.parquet": pa.table({"query_id": state.all_folded_ids()},
+                                                       schema=SEEN_SCHEMA),
     }
     if facts_cache is not None:
         tables[out / "_state" / "facts.parquet"] = pa.table(
@@ -239,7 +239,7 @@ def read_state(out: Path) -> LineageGraph:
         state.models[(row["database"], row["schema"], row["name"])] = ModelVersions(
             list(row["versions"]), row["default"], dict(row["aliases"]))
     seen = pq.read_table(out / "_state" / "query_ids.parquet").column("query_id")
-    state.seen_query_ids.update(seen.to_pylist())
+    state.folded_ids.append(seen.combine_chunks() if seen.num_chunks else pa.array([], pa.string()))
     return state
 
 
