@@ -115,10 +115,6 @@ def _container_of(attrs: dict[str, Any]) -> list[tuple[str, str]]:
             ("DATABASE", dotted_name("", "", attrs["database"]))]
 
 
-def _in_container(attrs: dict[str, Any], container_type: str, container: str) -> bool:
-    return (container_type, container) in _container_of(attrs)
-
-
 def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
     """A new object: its creator's role owns it, and FUTURE grants of its container apply."""
     attrs = state.node(key)
@@ -141,13 +137,7 @@ def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
 
 def container_type_of(dotted: str) -> str:
     """FUTURE rows name their container: ``DB.S`` is a schema, ``DB`` a database."""
-    quoted, dots = False, 0
-    for char in dotted:
-        if char == '"':
-            quoted = not quoted
-        elif char == "." and not quoted:
-            dots += 1
-    return "SCHEMA" if dots else "DATABASE"
+    return "SCHEMA" if len(_split_dotted(dotted)) > 1 else "DATABASE"
 
 
 def apply_grant(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> None:
@@ -177,14 +167,35 @@ def _targets(state: LineageGraph, fact: f.GrantFact) -> list[tuple[str, str]]:
     """The objects a grant is on: one, or (``ON ALL``) those in the container now."""
     if fact.scope != "ALL":
         return [(fact.on_type, fact.on_name)]
-    found = []
-    for key in sorted(state.graph.nodes):
-        attrs = state.node(key)
-        if attrs["status"] != "ACTIVE" or not kinds_match(fact.on_type, attrs):
-            continue
-        if _in_container(attrs, fact.container_type, fact.container):
-            found.append(grant_object(attrs))
-    return sorted(set(found))
+    parts = _split_dotted(fact.container)
+    if fact.container_type == "SCHEMA" and len(parts) == 2:
+        keys = state.in_container(parts[0], parts[1])
+    elif fact.container_type == "DATABASE" and len(parts) == 1:
+        keys = state.in_container(parts[0])
+    else:
+        return []
+    found = {grant_object(state.node(k)) for k in keys
+             if state.node(k)["status"] == "ACTIVE" and kinds_match(fact.on_type, state.node(k))}
+    return sorted(found)
+
+
+def _split_dotted(dotted: str) -> list[str]:
+    """``DB."My Schema"`` → ``["DB", "My Schema"]`` (the inverse of graph.dotted_name)."""
+    parts, current, quoted, i = [], "", False, 0
+    while i < len(dotted):
+        char = dotted[i]
+        if char == '"' and quoted and dotted[i + 1:i + 2] == '"':
+            current += '"'
+            i += 1
+        elif char == '"':
+            quoted = not quoted
+        elif char == "." and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+        i += 1
+    return [*parts, current]
 
 
 def _apply_revoke(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> None:

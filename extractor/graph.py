@@ -8,7 +8,6 @@ node's name attributes and the index, never the graph's keys, so edges follow ob
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,16 +134,16 @@ class LineageGraph:
         a = self.graph.nodes[key]
         return ObjectName(a["domain"], a["database"], a["schema"], a["name"], a["version"])
 
-    def in_container(self, database: str, schema: str | None = None) -> Iterator[int]:
+    def in_container(self, database: str, schema: str | None = None) -> list[int]:
         """Nodes inside a database (and schema), in creation order: schemas hold tables, views,
         stages and ML objects; databases also hold their schemas."""
-        for key in sorted(self.graph.nodes):
-            a = self.graph.nodes[key]
-            if a["domain"] == f.DATABASE:
+        found = []
+        for key, a in self.graph.nodes(data=True):
+            if a["database"] != database or a["domain"] == f.DATABASE:
                 continue
             if a["domain"] == f.SCHEMA:
-                if schema is None and a["database"] == database:
-                    yield key
-                continue
-            if a["database"] == database and (schema is None or a["schema"] == schema):
-                yield key
+                if schema is None:
+                    found.append(key)
+            elif schema is None or a["schema"] == schema:
+                found.append(key)
+        return sorted(found)
