@@ -9,6 +9,8 @@ import json
 import logging
 import os
 import sys
+import threading
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from extractor.query import (
     resolve_object,
 )
 from extractor.run import ExtractOptions, RunSummary, extract
+from extractor.snowflake_source import SnowflakeSettings, export_query
 from extractor.sources import SourceError
 from extractor.sinks import render as render_sink
 from extractor.visibility import VisibilityError
@@ -61,12 +64,17 @@ def cli(verbose: bool) -> None:
     """Lineage from Snowflake query history, offline, as Parquet."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:  # the connector's own retry chatter; our one warning per retry says it
+        logging.getLogger("snowflake.connector").setLevel(logging.ERROR)
 
 
 @cli.command("extract")
-@click.argument("sources", nargs=-1, required=True)
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.argument("sources", nargs=-1)
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder; a graph already there is continued.")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="mlineage.toml: `out = DIR` and a [sources.snowflake] section (then SOURCES "
+                   "may be left out).")
 @click.option("--since", "since", metavar="TIMESTAMP|last",
               help="Only statements that started at or after this; 'last' = the previous run's watermark.")
 @click.option("--until", "until", type=Timestamp(), help="Only statements that started before this.")
@@ -90,16 +98,30 @@ def extract_command(
     sources: tuple[str, ...], out: Path, since: str | None, until: datetime | None,
     collapse_temporary: bool, snapshot: bool, keep: int | None, ml_metadata: tuple[str, ...],
     workers: int | None, engine: str, scheduler: str | None, as_json: bool, batch_rows: int,
+    config: Path | None,
 ) -> None:
-    """Build (or continue) the lineage graph from query-history exports and .sql scripts.
+    """Build (or continue) the lineage graph from query-history exports and .sql scripts,
+    or straight from an account.
 
     SOURCES are files, folders or globs: Snowsight CSV downloads of QUERY_HISTORY, JSON Lines,
-    Parquet (each optionally .gz) and .sql scripts.
+    Parquet (each optionally .gz) and .sql scripts; or snowflake://ACCOUNT (snowflake:// alone:
+    the default connection; snowflake://?connection=NAME: one of ~/.snowflake/connections.toml),
+    read from SNOWFLAKE.ACCOUNT_USAGE (needs pip install 'mlineage[snowflake]').
 
     Example:
 
         mlineage extract exports/query_history_*.csv.gz --out lineage/ --since last
+
+        mlineage extract 'snowflake://?connection=prod' --out lineage/ --since last
     """
+    configured_out, settings = read_config(config) if config else (None, None)
+    if not sources and settings is not None:
+        sources = (settings.spec(),)
+    if not sources:
+        raise click.UsageError("Missing argument 'SOURCES...'.")
+    out = out or configured_out
+    if out is None:
+        raise click.UsageError("Missing option '--out' (or `out = DIR` in --config).")
     if keep and not snapshot:
         raise click.UsageError("--keep needs --snapshot")
     if scheduler and engine != "dask":
@@ -109,6 +131,7 @@ def extract_command(
         since_last=since == "last", until=until, collapse_temporary=collapse_temporary,
         snapshot=snapshot, keep=keep, ml_metadata=ml_metadata, batch_rows=batch_rows,
         workers=workers or _available_cores(), engine=engine, scheduler=scheduler,
+        snowflake=settings or SnowflakeSettings(),
     )
     progress = _Progress(enabled=sys.stderr.isatty() and not as_json)
     try:
@@ -120,6 +143,59 @@ def extract_command(
     finally:
         progress.close()
     click.echo(json.dumps(summary.as_dict(), sort_keys=True) if as_json else _summary_text(summary))
+
+
+def read_config(path: Path) -> tuple[Path | None, SnowflakeSettings | None]:
+    """mlineage.toml: ``out = "DIR"`` and ``[sources.snowflake]`` (see SnowflakeSettings). A
+    mistake in it is a usage error naming the file and the key."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise click.UsageError(f"{path}: not a readable TOML file ({err})") from err
+    unknown = sorted(set(document) - {"out", "sources"})
+    sections = document.get("sources", {})
+    if not isinstance(sections, dict):
+        unknown.append("sources")
+    else:
+        unknown += [f"sources.{name}" for name in sorted(set(sections) - {"snowflake"})]
+    if unknown:
+        raise click.UsageError(f"{path}: unknown key {unknown[0]!r} (known: out, [sources.snowflake])")
+    out = document.get("out")
+    if out is not None and (not isinstance(out, str) or not out):
+        raise click.UsageError(f"{path}: out must be a folder name")
+    table = sections.get("snowflake")
+    if table is not None and not isinstance(table, dict):
+        raise click.UsageError(f"{path}: [sources.snowflake] must be a table")
+    try:
+        settings = None if table is None else SnowflakeSettings.from_config(table, str(path))
+    except SourceError as err:
+        raise click.UsageError(str(err)) from err
+    return (Path(out) if out else None), settings
+
+
+@cli.command("export-query")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True))
+@click.option("--since", "since", type=Timestamp(), required=True,
+              help="Start of the window (the lag is subtracted from it).")
+@click.option("--until", "until", type=Timestamp(), help="End of the window (default: open).")
+@click.option("--lag-minutes", type=click.FloatRange(min=0), default=None,
+              help="How late ACCOUNT_USAGE rows may arrive [default: 45, or lag_minutes of --config].")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="mlineage.toml, for lag_minutes of [sources.snowflake].")
+def export_query_command(file: Any, since: datetime, until: datetime | None,
+                         lag_minutes: float | None, config: Path | None) -> None:
+    """Write the QUERY_HISTORY query to run where mlineage may not connect (FILE, or - for
+    stdout); feed its CSV result to `mlineage extract`.
+
+    Example:
+
+        mlineage export-query export.sql --since 2026-11-27T00:00Z --until 2026-11-28T00:00Z
+    """
+    if until is not None and until <= since:
+        raise click.UsageError("--until must be after --since")
+    settings = (read_config(config)[1] if config else None) or SnowflakeSettings()
+    lag = settings.lag if lag_minutes is None else SnowflakeSettings(lag_minutes=lag_minutes).lag
+    file.write(export_query(since, until, lag))
 
 
 @cli.command("lineage")
@@ -327,6 +403,7 @@ def _summary_text(s: RunSummary) -> str:
 def main() -> None:
     """Console entry point: click's own errors exit 2 (usage) or 1; anything unexpected is one
     line on stderr and exit 1."""
+    threading.excepthook = _log_thread_failure
     try:
         cli.main(standalone_mode=False, prog_name="mlineage")
     except click.exceptions.Abort:
@@ -342,3 +419,12 @@ def main() -> None:
     except Exception as err:  # noqa: BLE001 — the one place that turns a failure into an exit code
         click.echo(f"Error: {type(err).__name__}: {err}".splitlines()[0], err=True)
         sys.exit(1)
+
+
+def _log_thread_failure(args: threading.ExceptHookArgs) -> None:
+    """A library's background thread that fails (the Snowflake connector's query-cancel timer,
+    when the network is gone) is logged in one line, not dumped as a traceback: the failure
+    that matters reaches the main thread and its one-line error."""
+    logging.getLogger("mlineage").debug(
+        "background thread %s failed: %s", args.thread.name if args.thread else "?",
+        f"{args.exc_type.__name__}: {args.exc_value}".splitlines()[0])

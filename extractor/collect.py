@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from extractor.derive.cache import StatementCache
 from extractor.facts import Derived, ErrorRecord
-from extractor.sources import read_sources
+from extractor.sources import LiveReader, read_sources
 
 TS = pa.timestamp("us", tz="UTC")
 OCCURRENCES = pa.schema([("start_time", TS), ("query_id", pa.string()), ("statement", pa.int32()),
@@ -78,11 +78,11 @@ def reduce_batch(
 def collect(
     specs: Sequence[str], since: datetime | None, until: datetime | None, batch_rows: int,
     cache: StatementCache, counts: Counts, on_error: Callable[[ErrorRecord], None],
-    progress: Callable[[int], None] = lambda rows: None,
+    progress: Callable[[int], None] = lambda rows: None, live: LiveReader | None = None,
 ) -> list[pa.RecordBatch]:
-    """Stream the sources in this process."""
+    """Stream the sources in this process (``live`` reads ``snowflake://`` specs)."""
     kept = []
-    for batch in read_sources(specs, on_error, batch_rows):
+    for batch in read_sources(specs, on_error, batch_rows, live=live):
         progress(batch.num_rows)
         reduced = reduce_batch(batch, since, until, cache, counts)
         if reduced is not None:

@@ -87,6 +87,8 @@ def _same_object(row: dict[str, Any], on_type: str, on_name: str) -> bool:
 
 def _add(state: LineageGraph, row: dict[str, Any]) -> None:
     state.grants.append(row)
+    if row["action"] == "FUTURE":
+        state.future_grants += 1
 
 
 def _open(state: LineageGraph, name: str | None = None) -> list[dict[str, Any]]:
@@ -125,6 +127,8 @@ def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
         for old in owners:
             _revoke(old, occ)
         _add(state, _row(occ, "CREATE", "OWNERSHIP", kind, name, "ROLE", occ.role_name))
+    if not state.future_grants:
+        return
     for container_type, container in _container_of(attrs):
         matching = [g for g in _open(state, container) if g["action"] == "FUTURE"
                     and kinds_match(g["on_type"], attrs) and container_type_of(container) == container_type]

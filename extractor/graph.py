@@ -79,6 +79,7 @@ class LineageGraph:
     grants: list[dict[str, Any]] = field(default_factory=list)  # rows of grants.parquet
     grant_index: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by on_name
     grants_indexed: int = 0
+    future_grants: int = 0  # FUTURE rows ever added: none means new objects need no lookup
     next_node: int = 0
 
     def folded_before(self, query_ids: pa.Array) -> pa.Array:

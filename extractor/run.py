@@ -31,6 +31,12 @@ from extractor.graph import LineageGraph
 from extractor.metadata import expand_metadata_option, find_metadata, read_metadata
 from extractor.parse import check_grammar
 from extractor.sinks import parquet as sink
+from extractor.snowflake_source import (
+    SnowflakeSettings,
+    fetch_ml_metadata,
+    history_reader,
+    overlap_start,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +56,7 @@ class ExtractOptions:
     engine: str = "local"
     scheduler: str | None = None
     batch_rows: int = 65536
+    snowflake: SnowflakeSettings = SnowflakeSettings()  # [sources.snowflake] of mlineage.toml
 
 
 @dataclass
@@ -95,7 +102,8 @@ def _occurrences(table: pa.Table) -> Iterator[tuple[datetime | None, str, int, s
 
 def _window_start(options: ExtractOptions, base: Path | None) -> datetime | None:
     if options.since_last:
-        return sink.latest_watermark(base) if base else None
+        watermark = sink.latest_watermark(base) if base else None
+        return overlap_start(options.sources, watermark, options.snowflake)
     return options.since
 
 
@@ -157,7 +165,8 @@ def _collect(
                                     cache, counts, errors.append, options.scheduler)
     else:
         batches = collect(options.sources, since, options.until, options.batch_rows, cache,
-                          counts, errors.append, progress)
+                          counts, errors.append, progress,
+                          live=history_reader(options.snowflake, since, options.until))
     summary.rows_read = counts.rows_read
     summary.skipped_failed = counts.skipped_failed
     summary.skipped_window = counts.skipped_window
@@ -199,8 +208,15 @@ def _fold_log(
 def _fold_ml_metadata(state: LineageGraph, options: ExtractOptions, summary: RunSummary,
                       errors: list[ErrorRecord]) -> None:
     """Manifests and tag exports, after the log: they refer to objects it created."""
-    paths = sorted(set(find_metadata(options.sources)) | set(expand_metadata_option(options.ml_metadata)))
-    for record in read_metadata(paths, errors.append):
+    paths = sorted(set(find_metadata(options.sources)) | set(expand_metadata_option(options.ml_metadata))
+                   | set(fetch_ml_metadata(options.sources, options.snowflake, options.out,
+                                           errors.append)))
+    records = list(read_metadata(paths, errors.append))
+    # a record folded by an earlier run (its id is in _state) is not folded again
+    before = state.folded_before(pa.array([r.record_id for r in records], pa.string()))
+    for record, folded in zip(records, before.to_pylist()):
+        if folded:
+            continue
         derived = derive_metadata(record)
         if derived.error is not None:
             e = derived.error

@@ -344,7 +344,7 @@ def _failure_types() -> tuple[type[BaseException], ...]:
 def _reason(err: BaseException, secrets: Sequence[str]) -> str:
     """One stable line about a failure: the connector's message without its query id (so that
     the same failure night after night is one row of errors.parquet), secrets masked."""
-    message = getattr(err, "msg", None) or str(err) or type(err).__name__
+    message = getattr(err, "raw_msg", None) or str(err) or type(err).__name__
     errno = getattr(err, "errno", None)
     line = str(message).strip().splitlines()[0] if str(message).strip() else type(err).__name__
     prefix = f"{type(err).__name__} {errno}" if errno and errno != -1 else type(err).__name__
@@ -449,25 +449,32 @@ def history_sql(window: Window, after: tuple[datetime, str] | None = None) -> st
         at = _timestamp_literal(after[0])
         where.append(f"(START_TIME > {at} OR (START_TIME = {at} "
                      f"AND QUERY_ID > {_string_literal(after[1])}))")
+    return _history_select(where)
+
+
+def _history_select(where: Sequence[str]) -> str:
     conditions = "\n  AND ".join(where)
     return (f"SELECT {', '.join(HISTORY_COLUMNS)}\nFROM {QUERY_HISTORY}\n"
             f"WHERE {conditions}\nORDER BY START_TIME, QUERY_ID")
 
 
 def export_query(since: datetime, until: datetime | None, lag: timedelta) -> str:
-    """The SQL a user runs where mlineage may not connect; its CSV is an ordinary source."""
+    """The SQL a user runs where mlineage may not connect: the same columns and the same lag
+    as the live source; its CSV result is an ordinary source of ``mlineage extract``."""
     start = since - lag
-    end = until or datetime(9999, 1, 1, tzinfo=UTC)
-    body = history_sql(Window(start, end))
-    if until is None:
-        body = body.replace(f"\n  AND START_TIME < {_timestamp_literal(end)}", "")
+    where = [f"START_TIME >= {_timestamp_literal(start)}"]
+    if until is not None:
+        where.append(f"START_TIME < {_timestamp_literal(until)}")
     minutes = f"{lag.total_seconds() / 60:g}"
+    until_text = f" until {iso(until)}" if until is not None else ""
     return (
-        f"-- mlineage export-query: {QUERY_HISTORY} from {iso(since)} less a {minutes}-minute\n"
-        "-- lag (ACCOUNT_USAGE arrives late; a query id is counted once, so overlaps are safe)"
-        f"{f' until {iso(until)}' if until else ''}.\n"
-        "-- Save the result as CSV with a header row, then: mlineage extract FILE.csv --out DIR\n"
-        f"{body};\n"
+        f"-- mlineage export-query: {QUERY_HISTORY} rows started from {iso(start)}\n"
+        f"-- (--since {iso(since)} less a {minutes}-minute lag: ACCOUNT_USAGE arrives late)"
+        f"{until_text}.\n"
+        "-- Overlapping exports are safe: mlineage counts a query id once. Save the result as\n"
+        "-- CSV with a header row (SnowSQL: -o output_format=csv -o header=true -o friendly=false\n"
+        "-- -o timing=false), then: mlineage extract FILE.csv --out DIR\n"
+        f"{_history_select(where)};\n"
     )
 
 

@@ -203,8 +203,13 @@ def _expand(specs: Sequence[str]) -> list[_Source]:
 def expand_sources(specs: Sequence[str]) -> list[Path]:
     """The files that ``specs`` (files, folders searched recursively, or globs) name, sorted.
 
-    Raises SourceError for a spec that matches nothing or an explicit file of unknown type.
+    Raises SourceError for a spec that matches nothing or an explicit file of unknown type, and
+    for a live account (``snowflake://``), which names no files.
     """
+    for spec in specs:
+        if is_live_spec(spec):
+            raise SourceError(f"{LIVE_SCHEME}: a live account has no files to partition; "
+                              "read it with the local engine")
     return [source.path for source in _expand(specs)]
 
 

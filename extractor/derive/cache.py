@@ -20,6 +20,7 @@ from extractor.parse import fingerprint, is_read_only
 CHUNK = 64  # statements per task sent to a worker
 READ_KEY = "r:"  # every pure read shares these facts: none
 READ = Derived(statement_kind="READ", literal_free=True)
+RECENT_TEXTS = 20_000  # texts whose key is remembered; the memo is cleared when full
 
 
 def _text_key(database: str, schema: str, text: str) -> str:
@@ -50,6 +51,7 @@ class StatementCache:
         self.by_id: list[Derived] = []
         self.error_hashes: dict[int, str] = {}
         self.derived_now = 0
+        self._recent_keys: dict[tuple[str, str, str], str] = {}
         self._executor: Executor | None = ProcessPoolExecutor(workers) if workers > 1 else None
 
     def close(self) -> None:
@@ -78,6 +80,18 @@ class StatementCache:
                 self.error_hashes[found] = text_hash(text)
         return found
 
+    def _key(self, text: str, database: str, schema: str) -> str:
+        """The statement's fingerprint key; scheduled jobs repeat the very same text, so the
+        key of a recent text is remembered (a bounded memo: texts are not kept for long)."""
+        memo = self._recent_keys
+        found = memo.get((text, database, schema))
+        if found is None:
+            found = READ_KEY if is_read_only(text) else _fingerprint_key(database, schema, text)
+            if len(memo) >= RECENT_TEXTS:
+                memo.clear()
+            memo[(text, database, schema)] = found
+        return found
+
     def adopt(self, key: str, derived: Derived, error_hash: str) -> int:
         """A statement derived elsewhere (a Dask worker): its id in this cache."""
         self.entries.setdefault(key, derived)
@@ -98,8 +112,7 @@ class StatementCache:
 
     def ids_for(self, texts: Sequence[str], databases: Sequence[str], schemas: Sequence[str]) -> list[int]:
         """The id of each statement's facts, deriving (in parallel) those not seen before."""
-        keys = [READ_KEY if is_read_only(t) else _fingerprint_key(d, s, t)
-                for t, d, s in zip(texts, databases, schemas)]
+        keys = [self._key(t, d, s) for t, d, s in zip(texts, databases, schemas)]
         misses: dict[str, tuple[str, str, str]] = {}
         for key, text, database, schema in zip(keys, texts, databases, schemas):
             if key not in self.entries and key not in misses:

@@ -234,6 +234,7 @@ def read_state(out: Path) -> LineageGraph:
             last_query_id=row["last_query_id"],
         )
     state.grants.extend(read_rows(out / "grants.parquet"))
+    state.future_grants = sum(1 for row in state.grants if row["action"] == "FUTURE")
     models = out / "_state" / "models.json"
     for row in json.loads(models.read_text(encoding="utf-8")) if models.is_file() else []:
         state.models[(row["database"], row["schema"], row["name"])] = ModelVersions(
