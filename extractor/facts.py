@@ -188,6 +188,9 @@ class Derived:
     # True when no literal of the statement can change its facts, so that every statement with
     # the same fingerprint (literals replaced) has the same facts: see derive.literal_free.
     literal_free: bool = False
+    # True when every name in the statement is fully qualified, so that the session's database
+    # and schema cannot change its facts.
+    context_free: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,11 +244,12 @@ def derived_to_json(derived: Derived) -> str:
     error = None
     if derived.error is not None:
         error = [derived.error.stage, derived.error.error_type, derived.error.message]
-    return json.dumps([facts, error, derived.statement_kind, derived.literal_free],
-                      separators=(",", ":"))
+    return json.dumps([facts, error, derived.statement_kind, derived.literal_free,
+                       derived.context_free], separators=(",", ":"))
 
 
 def derived_from_json(text: str) -> Derived:
-    facts, error, kind, literal_free = json.loads(text)
+    facts, error, kind, literal_free, context_free = json.loads(text)
     decoded = tuple(FACT_TYPES[name](*(_decode(v) for v in values)) for name, values in facts)
-    return Derived(decoded, StatementError(*error) if error else None, kind, literal_free)
+    return Derived(decoded, StatementError(*error) if error else None, kind, literal_free,
+                   context_free)

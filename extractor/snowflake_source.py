@@ -57,8 +57,16 @@ TAG_REFERENCES = "SNOWFLAKE.ACCOUNT_USAGE.TAG_REFERENCES"
 HISTORY_COLUMNS = tuple(field.name.upper() for field in CANONICAL_SCHEMA)
 # The tags the ML library sets on feature views and training tables (reference §5.4).
 ML_TAGS = ("SNOWML_FEATURE_VIEW_METADATA", "SNOWML_FEATURE_STORE_OBJECT")
-TAG_COLUMNS = ("OBJECT_DATABASE", "OBJECT_SCHEMA", "OBJECT_NAME", "DOMAIN",
-               "TAG_DATABASE", "TAG_SCHEMA", "TAG_NAME", "TAG_VALUE")
+TAG_COLUMNS = (
+    "OBJECT_DATABASE",
+    "OBJECT_SCHEMA",
+    "OBJECT_NAME",
+    "DOMAIN",
+    "TAG_DATABASE",
+    "TAG_SCHEMA",
+    "TAG_NAME",
+    "TAG_VALUE",
+)
 # ACCOUNT_USAGE.QUERY_HISTORY keeps 365 days: a first run reads no further back than that.
 RETENTION = timedelta(days=365)
 MAX_BACKOFF_SECONDS = 300.0
@@ -79,10 +87,15 @@ _ENVIRONMENT = {
     "SNOWFLAKE_ROLE": "role",
     "SNOWFLAKE_WAREHOUSE": "warehouse",
 }
-_SECRET_KEYS = frozenset({"password", "private_key_file_pwd", "private_key", "token", "passcode",
-                          "oauth_client_secret"})
-_URL_KEYS = {"connection": "connection_name", "connection_name": "connection_name",
-             "role": "role", "warehouse": "warehouse"}
+_SECRET_KEYS = frozenset(
+    {"password", "private_key_file_pwd", "private_key", "token", "passcode", "oauth_client_secret"}
+)
+_URL_KEYS = {
+    "connection": "connection_name",
+    "connection_name": "connection_name",
+    "role": "role",
+    "warehouse": "warehouse",
+}
 _PLAIN_IDENTIFIER = re.compile(r"[A-Z_][A-Z0-9_$]*")
 
 T = TypeVar("T")
@@ -117,7 +130,9 @@ class SnowflakeSettings:
     protocol: str | None = None
 
     @classmethod
-    def from_config(cls, table: Mapping[str, Any], origin: str = "mlineage.toml") -> SnowflakeSettings:
+    def from_config(
+        cls, table: Mapping[str, Any], origin: str = "mlineage.toml"
+    ) -> SnowflakeSettings:
         """Settings from a parsed ``[sources.snowflake]`` table; a wrong key or type is a
         SourceError naming the key (never its value, which might be a secret)."""
         known = {f.name: f for f in fields(cls)}
@@ -127,10 +142,13 @@ class SnowflakeSettings:
                 raise SourceError(
                     f"{origin}: [sources.snowflake] must not hold {key!r}: keep secrets in "
                     "~/.snowflake/connections.toml or the environment (SNOWFLAKE_PASSWORD, "
-                    "SNOWFLAKE_PRIVATE_KEY_FILE)")
+                    "SNOWFLAKE_PRIVATE_KEY_FILE)"
+                )
             if key not in known:
-                raise SourceError(f"{origin}: unknown key {key!r} in [sources.snowflake] "
-                                  f"(known: {', '.join(known)})")
+                raise SourceError(
+                    f"{origin}: unknown key {key!r} in [sources.snowflake] "
+                    f"(known: {', '.join(known)})"
+                )
             values[key] = _checked(key, value, origin)
         return cls(**values)
 
@@ -146,7 +164,8 @@ class SnowflakeSettings:
             raise SourceError(
                 f"{shown}: no user or password in the URL (a password never belongs on the "
                 "command line): use ?connection=NAME from connections.toml, or SNOWFLAKE_USER "
-                "with SNOWFLAKE_PRIVATE_KEY_FILE or SNOWFLAKE_PASSWORD")
+                "with SNOWFLAKE_PRIVATE_KEY_FILE or SNOWFLAKE_PASSWORD"
+            )
         if parts.path not in ("", "/") or parts.fragment:
             raise SourceError(f"{spec}: expected snowflake://ACCOUNT[?connection=NAME]")
         changes: dict[str, Any] = {}
@@ -154,8 +173,9 @@ class SnowflakeSettings:
             changes["account"] = parts.netloc
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
             if key.lower() not in _URL_KEYS:
-                raise SourceError(f"{shown}: unknown URL parameter {key!r} "
-                                  "(known: connection, role, warehouse)")
+                raise SourceError(
+                    f"{shown}: unknown URL parameter {key!r} (known: connection, role, warehouse)"
+                )
             changes[_URL_KEYS[key.lower()]] = value or None
         return replace(self, **changes)
 
@@ -175,6 +195,7 @@ class SnowflakeSettings:
 
 def _checked(key: str, value: Any, origin: str) -> Any:
     """One config value of the type its field needs."""
+
     def fail(expected: str) -> SourceError:
         return SourceError(f"{origin}: [sources.snowflake] {key} must be {expected}")
 
@@ -209,8 +230,9 @@ def _connector() -> ModuleType:
     try:
         import snowflake.connector as connector
     except ImportError as err:
-        raise SourceError(f"{LIVE_SCHEME}: snowflake-connector-python is not installed; "
-                          f"{EXTRA_HINT}") from err
+        raise SourceError(
+            f"{LIVE_SCHEME}: snowflake-connector-python is not installed; {EXTRA_HINT}"
+        ) from err
     return connector
 
 
@@ -253,8 +275,9 @@ def connection_parameters(
     if name:
         if name not in connections:
             known = ", ".join(sorted(connections)) or "none"
-            raise SourceError(f"{LIVE_SCHEME}: no connection named {name!r} in connections.toml "
-                              f"(known: {known})")
+            raise SourceError(
+                f"{LIVE_SCHEME}: no connection named {name!r} in connections.toml (known: {known})"
+            )
         params = {**from_env, **connections[name]}
     elif from_env.get("user"):
         params = dict(from_env)
@@ -266,19 +289,25 @@ def connection_parameters(
         raise SourceError(
             f"{LIVE_SCHEME}: no connection settings: name a connection of "
             "~/.snowflake/connections.toml (snowflake://?connection=NAME), or set "
-            "SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and SNOWFLAKE_PRIVATE_KEY_FILE or SNOWFLAKE_PASSWORD")
+            "SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and SNOWFLAKE_PRIVATE_KEY_FILE or SNOWFLAKE_PASSWORD"
+        )
     for key in ("account", "role", "warehouse", "host", "port", "protocol"):
         value = getattr(settings, key)
         if value is not None:
             params[key] = value
     if not params.get("account"):
-        raise SourceError(f"{LIVE_SCHEME}: no account: write snowflake://ACCOUNT, set "
-                          "SNOWFLAKE_ACCOUNT, or name a connection that has one")
+        raise SourceError(
+            f"{LIVE_SCHEME}: no account: write snowflake://ACCOUNT, set "
+            "SNOWFLAKE_ACCOUNT, or name a connection that has one"
+        )
     params.setdefault("login_timeout", settings.timeout_seconds)
     params.setdefault("network_timeout", settings.timeout_seconds)
     # UTC sessions, and a tag that makes mlineage's own queries easy to find in the history.
-    params["session_parameters"] = {**dict(params.get("session_parameters") or {}),
-                                    "TIMEZONE": "UTC", "QUERY_TAG": "mlineage"}
+    params["session_parameters"] = {
+        **dict(params.get("session_parameters") or {}),
+        "TIMEZONE": "UTC",
+        "QUERY_TAG": "mlineage",
+    }
     return params
 
 
@@ -325,10 +354,17 @@ def _is_retryable(err: BaseException) -> bool:
         from snowflake.connector import errors
     except ImportError:
         return False
-    transient = (errors.OperationalError, errors.InterfaceError, errors.ServiceUnavailableError,
-                 errors.GatewayTimeoutError, errors.RequestTimeoutError,
-                 errors.InternalServerError, errors.BadGatewayError, errors.TooManyRequests,
-                 errors.OtherHTTPRetryableError)
+    transient = (
+        errors.OperationalError,
+        errors.InterfaceError,
+        errors.ServiceUnavailableError,
+        errors.GatewayTimeoutError,
+        errors.RequestTimeoutError,
+        errors.InternalServerError,
+        errors.BadGatewayError,
+        errors.TooManyRequests,
+        errors.OtherHTTPRetryableError,
+    )
     return isinstance(err, transient)
 
 
@@ -372,8 +408,9 @@ class _Session:
             try:
                 connection.close()
             except _failure_types() as err:
-                log.debug("%s: closing a broken connection: %s", self.name,
-                          _reason(err, self.secrets))
+                log.debug(
+                    "%s: closing a broken connection: %s", self.name, _reason(err, self.secrets)
+                )
 
     def close(self) -> None:
         self.reset()
@@ -405,8 +442,15 @@ def _retrying(
             if not _is_retryable(err) or attempt == attempts:
                 raise _Failed(attempt, reason) from None
             delay = _pause(settings, attempt)
-            log.warning("%s: %s failed (attempt %d of %d: %s); retrying in %.3g s",
-                        session.name, what, attempt, attempts, reason, delay)
+            log.warning(
+                "%s: %s failed (attempt %d of %d: %s); retrying in %.3g s",
+                session.name,
+                what,
+                attempt,
+                attempts,
+                reason,
+                delay,
+            )
             session.reset()
             time.sleep(delay)
     raise AssertionError("unreachable")
@@ -443,19 +487,24 @@ def _string_literal(text: str) -> str:
 def history_sql(window: Window, after: tuple[datetime, str] | None = None) -> str:
     """The SELECT of one window: the canonical columns (the file sources' names), ordered so
     that ``after`` (the last row delivered) resumes an interrupted window exactly."""
-    where = [f"START_TIME >= {_timestamp_literal(window.start)}",
-             f"START_TIME < {_timestamp_literal(window.end)}"]
+    where = [
+        f"START_TIME >= {_timestamp_literal(window.start)}",
+        f"START_TIME < {_timestamp_literal(window.end)}",
+    ]
     if after is not None:
         at = _timestamp_literal(after[0])
-        where.append(f"(START_TIME > {at} OR (START_TIME = {at} "
-                     f"AND QUERY_ID > {_string_literal(after[1])}))")
+        where.append(
+            f"(START_TIME > {at} OR (START_TIME = {at} AND QUERY_ID > {_string_literal(after[1])}))"
+        )
     return _history_select(where)
 
 
 def _history_select(where: Sequence[str]) -> str:
     conditions = "\n  AND ".join(where)
-    return (f"SELECT {', '.join(HISTORY_COLUMNS)}\nFROM {QUERY_HISTORY}\n"
-            f"WHERE {conditions}\nORDER BY START_TIME, QUERY_ID")
+    return (
+        f"SELECT {', '.join(HISTORY_COLUMNS)}\nFROM {QUERY_HISTORY}\n"
+        f"WHERE {conditions}\nORDER BY START_TIME, QUERY_ID"
+    )
 
 
 def export_query(since: datetime, until: datetime | None, lag: timedelta) -> str:
@@ -493,8 +542,10 @@ def history_reader(
     settings: SnowflakeSettings, since: datetime | None, until: datetime | None
 ) -> LiveReader:
     """The reader ``sources.read_sources`` uses for ``snowflake://`` specs in this run."""
+
     def open_spec(spec: str, on_error: ErrorSink, batch_rows: int) -> Iterator[pa.RecordBatch]:
         return read_query_history(spec, settings, since, until, on_error, batch_rows)
+
     return open_spec
 
 
@@ -535,8 +586,9 @@ def _history_batches(
         while at < run.end:
             window = Window(at, min(at + settings.window, run.end))
             rows = 0
-            for batch in _window_batches(session, settings, run, window, on_error, delivered,
-                                         batch_rows):
+            for batch in _window_batches(
+                session, settings, run, window, on_error, delivered, batch_rows
+            ):
                 rows += batch.num_rows
                 yield batch
             delivered += rows
@@ -557,9 +609,11 @@ def _next_start(
     session: _Session, settings: SnowflakeSettings, run: Window, window: Window
 ) -> datetime | None:
     """The first START_TIME in ``[window.end, run.end)``, or None when there is none."""
-    sql = (f"SELECT MIN(START_TIME), COUNT(*) FROM {QUERY_HISTORY}\n"
-           f"WHERE START_TIME >= {_timestamp_literal(window.end)} "
-           f"AND START_TIME < {_timestamp_literal(run.end)}")
+    sql = (
+        f"SELECT MIN(START_TIME), COUNT(*) FROM {QUERY_HISTORY}\n"
+        f"WHERE START_TIME >= {_timestamp_literal(window.end)} "
+        f"AND START_TIME < {_timestamp_literal(run.end)}"
+    )
 
     def probe(cursor: Any) -> tuple[Any, ...]:
         cursor.execute(sql)
@@ -602,16 +656,25 @@ def _window_batches(
                     yield batch.slice(offset, batch_rows)
                 if batch.num_rows:
                     last = batch.num_rows - 1
-                    after = (batch.column("start_time")[last].as_py(),
-                             batch.column("query_id")[last].as_py())
+                    after = (
+                        batch.column("start_time")[last].as_py(),
+                        batch.column("query_id")[last].as_py(),
+                    )
             return
         except _failure_types() as err:
             reason = _reason(err, session.secrets)
             if not _is_retryable(err) or attempt == attempts:
                 raise _window_failed(session.name, run, window, _Failed(attempt, reason)) from None
             delay = _pause(settings, attempt)
-            log.warning("%s: window %s failed (attempt %d of %d: %s); retrying in %.3g s",
-                        session.name, window, attempt, attempts, reason, delay)
+            log.warning(
+                "%s: window %s failed (attempt %d of %d: %s); retrying in %.3g s",
+                session.name,
+                window,
+                attempt,
+                attempts,
+                reason,
+                delay,
+            )
             session.reset()
             time.sleep(delay)
 
@@ -623,7 +686,8 @@ def _window_failed(name: str, run: Window, window: Window, failed: _Failed) -> S
     return SourceError(
         f"{name}: QUERY_HISTORY window {window} failed after {failed.attempts} {tries} "
         f"({failed.reason}); nothing was written: rerun with "
-        f"--since {iso(run.start)} --until {iso(run.end)}")
+        f"--since {iso(run.start)} --until {iso(run.end)}"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -655,31 +719,42 @@ def fetch_ml_metadata(
 
 def _metadata_error(on_error: ErrorSink, name: str, what: str, kind: str, message: str) -> None:
     log.warning("%s", message)
-    on_error(ErrorRecord(f"metadata:{name}:{what}", None, "metadata", kind, message,
-                         text_hash(message)))
+    on_error(
+        ErrorRecord(f"metadata:{name}:{what}", None, "metadata", kind, message, text_hash(message))
+    )
 
 
 def _rows(cursor: Any, sql: str) -> list[dict[str, Any]]:
     """All rows of a small result, keyed by lower-case column name."""
     cursor.execute(sql)
     names = [d[0].lower() for d in cursor.description or ()]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _fetch_tags(session: _Session, settings: SnowflakeSettings, cache: Path,
-                on_error: ErrorSink) -> None:
+def _fetch_tags(
+    session: _Session, settings: SnowflakeSettings, cache: Path, on_error: ErrorSink
+) -> None:
     tags = ", ".join(_string_literal(t) for t in ML_TAGS)
-    sql = (f"SELECT {', '.join(TAG_COLUMNS)} FROM {TAG_REFERENCES}\n"
-           f"WHERE TAG_NAME IN ({tags}) AND COLUMN_NAME IS NULL\n"
-           f"ORDER BY {', '.join(TAG_COLUMNS)}")
+    sql = (
+        f"SELECT {', '.join(TAG_COLUMNS)} FROM {TAG_REFERENCES}\n"
+        f"WHERE TAG_NAME IN ({tags}) AND COLUMN_NAME IS NULL\n"
+        f"ORDER BY {', '.join(TAG_COLUMNS)}"
+    )
     try:
         rows = _retrying(session, settings, "reading TAG_REFERENCES", lambda c: _rows(c, sql))
     except _Failed as failed:
-        _metadata_error(on_error, session.name, "tags", "fetch_failed",
-                        f"{session.name}: cannot read {TAG_REFERENCES} ({failed.reason})")
+        _metadata_error(
+            on_error,
+            session.name,
+            "tags",
+            "fetch_failed",
+            f"{session.name}: cannot read {TAG_REFERENCES} ({failed.reason})",
+        )
         return
-    lines = [json.dumps({c: _plain(row.get(c.lower())) for c in TAG_COLUMNS}, sort_keys=True)
-             for row in rows]
+    lines = [
+        json.dumps({c: _plain(row.get(c.lower())) for c in TAG_COLUMNS}, sort_keys=True)
+        for row in rows
+    ]
     target = cache / "tags" / f"{_slug(session.name)}.ml.jsonl"
     _write_atomically(target, "".join(line + "\n" for line in sorted(lines)))
     log.info("%s: %d ML tags", session.name, len(lines))
@@ -690,7 +765,7 @@ def _plain(value: Any) -> Any:
 
 
 def _slug(spec: str) -> str:
-    rest = spec[len(LIVE_SCHEME):]
+    rest = spec[len(LIVE_SCHEME) :]
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", rest).strip("_") or "default"
 
 
@@ -714,11 +789,17 @@ def _model_versions(
 ) -> list[tuple[str, str]] | None:
     """(``DB.S.M``, version) of every model version the role can see; None if unlistable."""
     try:
-        models = _retrying(session, settings, "listing models",
-                           lambda c: _rows(c, "SHOW MODELS IN ACCOUNT"))
+        models = _retrying(
+            session, settings, "listing models", lambda c: _rows(c, "SHOW MODELS IN ACCOUNT")
+        )
     except _Failed as failed:
-        _metadata_error(on_error, session.name, "models", "fetch_failed",
-                        f"{session.name}: cannot list models ({failed.reason})")
+        _metadata_error(
+            on_error,
+            session.name,
+            "models",
+            "fetch_failed",
+            f"{session.name}: cannot list models ({failed.reason})",
+        )
         return None
     found: list[tuple[str, str]] = []
     for model in models:
@@ -730,12 +811,20 @@ def _model_versions(
         if versions is None:
             sql = f"SHOW VERSIONS IN MODEL {qualified}"
             try:
-                rows = _retrying(session, settings, f"listing versions of {qualified}",
-                                 lambda c, sql=sql: _rows(c, sql))
+                rows = _retrying(
+                    session,
+                    settings,
+                    f"listing versions of {qualified}",
+                    lambda c, sql=sql: _rows(c, sql),
+                )
             except _Failed as failed:
-                _metadata_error(on_error, session.name, f"versions:{qualified}", "fetch_failed",
-                                f"{session.name}: cannot list versions of {qualified} "
-                                f"({failed.reason})")
+                _metadata_error(
+                    on_error,
+                    session.name,
+                    f"versions:{qualified}",
+                    "fetch_failed",
+                    f"{session.name}: cannot list versions of {qualified} ({failed.reason})",
+                )
                 continue
             versions = [str(r["name"]) for r in rows if r.get("name")]
         found.extend((qualified, identifier(v)) for v in versions)
@@ -755,8 +844,9 @@ def _listed_versions(value: Any) -> list[str] | None:
     return None
 
 
-def _fetch_manifests(session: _Session, settings: SnowflakeSettings, models: Path,
-                     on_error: ErrorSink) -> None:
+def _fetch_manifests(
+    session: _Session, settings: SnowflakeSettings, models: Path, on_error: ErrorSink
+) -> None:
     """``GET 'snow://model/DB.S.M/versions/V/MANIFEST.yml'`` for each version not cached yet."""
     versions = _model_versions(session, settings, on_error)
     fetched = 0
@@ -765,32 +855,56 @@ def _fetch_manifests(session: _Session, settings: SnowflakeSettings, models: Pat
         if target.is_file():
             continue
         if "'" in qualified + version + str(models):
-            _metadata_error(on_error, session.name, f"manifest:{qualified}@{version}",
-                            "fetch_failed", f"{session.name}: cannot GET the manifest of "
-                            f"{qualified} {version}: a quote in the name or cache path")
+            _metadata_error(
+                on_error,
+                session.name,
+                f"manifest:{qualified}@{version}",
+                "fetch_failed",
+                f"{session.name}: cannot GET the manifest of "
+                f"{qualified} {version}: a quote in the name or cache path",
+            )
             continue
         staging = models / f".get-{uuid.uuid4().hex}"
         staging.mkdir(parents=True)
-        sql = (f"GET 'snow://model/{qualified}/versions/{version}/MANIFEST.yml' "
-               f"'file://{staging.resolve()}/'")
+        sql = (
+            f"GET 'snow://model/{qualified}/versions/{version}/MANIFEST.yml' "
+            f"'file://{staging.resolve()}/'"
+        )
         try:
-            _retrying(session, settings, f"fetching the manifest of {qualified} {version}",
-                      lambda c, sql=sql: _rows(c, sql))
+            _retrying(
+                session,
+                settings,
+                f"fetching the manifest of {qualified} {version}",
+                lambda c, sql=sql: _rows(c, sql),
+            )
             got = staging / "MANIFEST.yml"
             if not got.is_file():
-                _metadata_error(on_error, session.name, f"manifest:{qualified}@{version}",
-                                "fetch_failed", f"{session.name}: GET of the manifest of "
-                                f"{qualified} {version} returned no file")
+                _metadata_error(
+                    on_error,
+                    session.name,
+                    f"manifest:{qualified}@{version}",
+                    "fetch_failed",
+                    f"{session.name}: GET of the manifest of "
+                    f"{qualified} {version} returned no file",
+                )
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(got, target)
             fetched += 1
         except _Failed as failed:
-            _metadata_error(on_error, session.name, f"manifest:{qualified}@{version}",
-                            "fetch_failed", f"{session.name}: cannot GET the manifest of "
-                            f"{qualified} {version} ({failed.reason})")
+            _metadata_error(
+                on_error,
+                session.name,
+                f"manifest:{qualified}@{version}",
+                "fetch_failed",
+                f"{session.name}: cannot GET the manifest of "
+                f"{qualified} {version} ({failed.reason})",
+            )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    log.info("%s: %d model manifests fetched, %d model versions seen", session.name, fetched,
-             len(versions or ()))
-
+    log.info(
+        "%s: %d model manifests fetched, %d model versions seen",
+        session.name,
+        fetched,
+        len(versions or ()),
+    )

@@ -23,7 +23,7 @@ from extractor.derive.ml import (
     derive_create_service,
     derive_metadata,
 )
-from extractor.derive.names import Context, DeriveError
+from extractor.derive.names import Context, DeriveError, _is_cte_reference, _parse_dotted
 from extractor.derive.tables import (
     derive_alter,
     derive_command,
@@ -127,7 +127,8 @@ def derive_statement(text: str, ctx: Context) -> Derived:
     except Exception as err:  # noqa: BLE001
         return Derived(error=StatementError("derive", type(err).__name__, _first_line(err)))
     return Derived(facts=tuple(result), statement_kind=type(trees[0]).__name__.upper(),
-                   literal_free=all(literal_free(tree) for tree in trees))
+                   literal_free=all(literal_free(tree) for tree in trees),
+                   context_free=all(context_free(tree) for tree in trees))
 
 
 # Where a literal sits decides whether it can change lineage: inside a name, a property, a
@@ -138,6 +139,24 @@ _LITERAL_SENSITIVE = (exp.DynamicIdentifier, exp.Table, exp.Property, exp.Proper
 _LITERAL_HARMLESS = (exp.Select, exp.Where, exp.Having, exp.Qualify, exp.Join, exp.Values,
                      exp.Limit, exp.Offset, exp.Order, exp.Group, exp.Window, exp.HistoricalData,
                      exp.Update, exp.When, exp.Set, exp.CopyParameter)
+
+
+def context_free(tree: exp.Expr) -> bool:
+    """True when no name in ``tree`` needs the session's database or schema: every table, view,
+    stage and model is named with three parts (CTE names aside). Conservative: a role or a
+    schema named with fewer parts also counts as needing the context."""
+    for table in tree.find_all(exp.Table):
+        this = table.this
+        if isinstance(this, exp.Var) and str(this.this).startswith("@"):
+            stage = str(this.this)[1:]
+            if not stage.startswith("~") and len(_parse_dotted(stage.split("/")[0].lstrip("%"))) < 3:
+                return False
+        elif isinstance(this, exp.Identifier):
+            if len(table.parts) < 3 and not _is_cte_reference(table):
+                return False
+        elif isinstance(this, exp.DynamicIdentifier):
+            return False
+    return all(len(ref.parts) == 3 for ref in tree.find_all(ModelRef))
 
 
 def literal_free(tree: exp.Expr) -> bool:

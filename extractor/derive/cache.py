@@ -19,18 +19,19 @@ from extractor.parse import fingerprint, is_read_only
 
 CHUNK = 64  # statements per task sent to a worker
 READ_KEY = "r:"  # every pure read shares these facts: none
-READ = Derived(statement_kind="READ", literal_free=True)
+READ = Derived(statement_kind="READ", literal_free=True, context_free=True)
 RECENT_TEXTS = 20_000  # texts whose key is remembered; the memo is cleared when full
 
 
-def _text_key(database: str, schema: str, text: str) -> str:
-    digest = hashlib.blake2b(f"{database}\x00{schema}\x00{text}".encode("utf-8", "replace"),
-                             digest_size=16).hexdigest()
-    return "t:" + digest
-
-
-def _fingerprint_key(database: str, schema: str, text: str) -> str:
-    return f"f:{fingerprint(text)}:{database}\x00{schema}"
+def _specific_key(mark: str, first: Derived, text: str, database: str, schema: str) -> str:
+    """The key of a statement's own facts, given what its fingerprint's first statement showed:
+    the fingerprint when its literals cannot matter, else its text; plus its context when names
+    in it are not fully qualified."""
+    if first.literal_free:
+        key = mark
+    else:
+        key = "t:" + hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).hexdigest()
+    return key if first.context_free else f"{key}@{database}\x00{schema}"
 
 
 def derive_chunk(items: Sequence[tuple[str, str, str]]) -> list[Derived]:
@@ -51,7 +52,7 @@ class StatementCache:
         self.by_id: list[Derived] = []
         self.error_hashes: dict[int, str] = {}
         self.derived_now = 0
-        self._recent_keys: dict[tuple[str, str, str], str] = {}
+        self._recent_keys: dict[str, str] = {}
         self._executor: Executor | None = ProcessPoolExecutor(workers) if workers > 1 else None
 
     def close(self) -> None:
@@ -80,16 +81,16 @@ class StatementCache:
                 self.error_hashes[found] = text_hash(text)
         return found
 
-    def _key(self, text: str, database: str, schema: str) -> str:
+    def _key(self, text: str) -> str:
         """The statement's fingerprint key; scheduled jobs repeat the very same text, so the
         key of a recent text is remembered (a bounded memo: texts are not kept for long)."""
         memo = self._recent_keys
-        found = memo.get((text, database, schema))
+        found = memo.get(text)
         if found is None:
-            found = READ_KEY if is_read_only(text) else _fingerprint_key(database, schema, text)
+            found = READ_KEY if is_read_only(text) else "f:" + fingerprint(text)
             if len(memo) >= RECENT_TEXTS:
                 memo.clear()
-            memo[(text, database, schema)] = found
+            memo[text] = found
         return found
 
     def adopt(self, key: str, derived: Derived, error_hash: str) -> int:
@@ -111,25 +112,25 @@ class StatementCache:
         return [d for part in self._executor.map(derive_chunk, chunks) for d in part]
 
     def ids_for(self, texts: Sequence[str], databases: Sequence[str], schemas: Sequence[str]) -> list[int]:
-        """The id of each statement's facts, deriving (in parallel) those not seen before."""
-        keys = [self._key(t, d, s) for t, d, s in zip(texts, databases, schemas)]
+        """The id of each statement's facts, deriving (in parallel) those not seen before.
+
+        The first statement of a fingerprint is derived in its context; its flags say what else
+        its facts depend on: the literals (then each text is its own key) and the context (then
+        the key includes the database and schema)."""
+        rows = list(zip(texts, databases, schemas))
+        marks = [self._key(text) for text, _, _ in rows]
+        first: dict[str, tuple[str, str, str]] = {}
+        for mark, row in zip(marks, rows):
+            if mark not in self.entries and mark not in first:
+                first[mark] = row
+        for mark, derived in zip(first, self._derive(list(first.values()))):
+            self.entries[mark] = derived
+            self.entries.setdefault(_specific_key(mark, derived, *first[mark]), derived)
+        keys = [_specific_key(mark, self.entries[mark], *row) for mark, row in zip(marks, rows)]
         misses: dict[str, tuple[str, str, str]] = {}
-        for key, text, database, schema in zip(keys, texts, databases, schemas):
+        for key, row in zip(keys, rows):
             if key not in self.entries and key not in misses:
-                misses[key] = (text, database, schema)
+                misses[key] = row
         for key, derived in zip(misses, self._derive(list(misses.values()))):
             self.entries[key] = derived
-            if not derived.literal_free:  # its own text is its key; the fingerprint marks that
-                text, database, schema = misses[key]
-                self.entries[_text_key(database, schema, text)] = derived
-        exact: dict[str, tuple[str, str, str]] = {}
-        resolved: list[str] = []
-        for key, text, database, schema in zip(keys, texts, databases, schemas):
-            if not self.entries[key].literal_free:
-                key = _text_key(database, schema, text)
-                if key not in self.entries and key not in exact:
-                    exact[key] = (text, database, schema)
-            resolved.append(key)
-        for key, derived in zip(exact, self._derive(list(exact.values()))):
-            self.entries[key] = derived
-        return [self._id(key, text) for key, text in zip(resolved, texts)]
+        return [self._id(key, text) for key, (text, _, _) in zip(keys, rows)]
