@@ -18,7 +18,16 @@ demo: $(VENV)/.installed
 	$(BIN)/mlineage render --graph $(OUT) -o $(OUT)/lineage.html
 	@echo "picture: $(OUT)/lineage.html"
 
-test: $(VENV)/.installed
+# The Snowflake emulator the live-source tests talk to, as an HTTP server from its own venv:
+# fakesnow pins an older sqlglot than ours and needs snowflake-connector-python < 4.
+FAKESNOW := .venv-fakesnow
+$(FAKESNOW)/.installed:
+	rm -rf $(FAKESNOW)
+	$(PYTHON) -m venv $(FAKESNOW) || python3 -m venv $(FAKESNOW)
+	$(FAKESNOW)/bin/python -m pip install --quiet 'fakesnow[server]==0.12.1' 'snowflake-connector-python>=3.12,<4'
+	touch $@
+
+test: $(VENV)/.installed $(FAKESNOW)/.installed
 	$(BIN)/python -m pytest
 
 # The peers a user would pick instead, in their own venv: DataHub pins its own (compiled) sqlglot.
@@ -34,4 +43,4 @@ bench: $(VENV)/.installed $(PEERS)/.installed
 	$(BIN)/python benchmarks/run.py --peer-python $(PEERS)/bin/python
 
 clean:
-	rm -rf $(VENV) $(PEERS) out .pytest_cache
+	rm -rf $(VENV) $(PEERS) $(FAKESNOW) out .pytest_cache
