@@ -7,7 +7,7 @@ same reduction runs in this process or, per partition, on Dask workers (``dask_e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -121,9 +121,23 @@ def adopt_partition(result: PartitionResult, cache: StatementCache) -> list[pa.R
             for batch in result.occurrences]
 
 
-def sort_occurrences(batches: Iterable[pa.RecordBatch]) -> pa.Table:
+@dataclass
+class SortedOccurrences:
+    """Occurrences and the order to fold them in, read out a chunk at a time so that the sorted
+    copy never exists whole."""
+
+    table: pa.Table
+    order: pa.Array
+
+    def chunks(self, rows: int = 65536) -> Iterator[pa.Table]:
+        for offset in range(0, len(self.order), rows):
+            yield self.table.take(self.order.slice(offset, rows))
+
+
+def sort_occurrences(batches: Iterable[pa.RecordBatch]) -> SortedOccurrences:
     """(start_time, query_id) order; statements without a time (scripts) come first."""
     table = pa.Table.from_batches(list(batches), schema=OCCURRENCES)
     keys = pa.table({"time": pc.fill_null(table.column("start_time"), pa.scalar(0, TS)),
                      "query_id": table.column("query_id")})
-    return table.take(pc.sort_indices(keys, sort_keys=[("time", "ascending"), ("query_id", "ascending")]))
+    order = pc.sort_indices(keys, sort_keys=[("time", "ascending"), ("query_id", "ascending")])
+    return SortedOccurrences(table, order)

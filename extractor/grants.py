@@ -86,6 +86,15 @@ def _same_object(row: dict[str, Any], on_type: str, on_name: str) -> bool:
 
 
 def _add(state: LineageGraph, row: dict[str, Any]) -> None:
+    """A grant in force from now, unless the same one already is: granting a privilege a role
+    holds changes nothing in Snowflake, and a nightly CREATE OR REPLACE that gets the same FUTURE
+    grants again must not add a row a night."""
+    for held in _open(state, row["on_name"]):
+        if (held["privilege"], held["grantee_type"], held["grantee"], held["action"] == "FUTURE") == (
+            row["privilege"], row["grantee_type"], row["grantee"], row["action"] == "FUTURE"
+        ) and _same_object(held, row["on_type"], row["on_name"]):
+            held["with_grant_option"] = held["with_grant_option"] or row["with_grant_option"]
+            return
     state.grants.append(row)
     if row["action"] == "FUTURE":
         state.future_grants += 1

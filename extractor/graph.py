@@ -84,7 +84,7 @@ class LineageGraph:
 
     def folded_before(self, query_ids: pa.Array) -> pa.Array:
         """Which of ``query_ids`` earlier runs (or bulk folds) have folded: a boolean mask."""
-        mask = pc.is_in(query_ids, value_set=pa.array(sorted(self.seen_query_ids), pa.string()))
+        mask = pc.is_in(query_ids, value_set=pa.array(list(self.seen_query_ids), pa.string()))
         for folded in self.folded_ids:
             mask = pc.or_(mask, pc.is_in(query_ids, value_set=folded))
         return mask

@@ -12,7 +12,7 @@ import logging
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from extractor import __version__
-from extractor.collect import Counts, collect, sort_occurrences
+from extractor.collect import Counts, SortedOccurrences, collect, sort_occurrences
 from extractor.derive import derive_metadata
 from extractor.derive.cache import StatementCache, text_hash
 from extractor.facts import ErrorRecord
@@ -95,11 +95,6 @@ class RunSummary:
         }
 
 
-def _occurrences(table: pa.Table) -> Iterator[tuple[datetime | None, str, int, str, str]]:
-    for batch in table.to_batches(max_chunksize=65536):
-        yield from zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)))
-
-
 def _window_start(options: ExtractOptions, base: Path | None) -> datetime | None:
     if options.since_last:
         watermark = sink.latest_watermark(base) if base else None
@@ -155,7 +150,7 @@ def extract(
 def _collect(
     options: ExtractOptions, since: datetime | None, cache: StatementCache, summary: RunSummary,
     errors: list[ErrorRecord], progress: Callable[[int], None],
-) -> pa.Table:
+) -> SortedOccurrences:
     """Every row reduced to an occurrence, here or on a Dask cluster, in fold order."""
     counts = Counts()
     if options.engine == "dask":
@@ -176,32 +171,38 @@ def _collect(
 
 
 def _fold_log(
-    state: LineageGraph, occurrences: pa.Table, cache: StatementCache, summary: RunSummary,
-    errors: list[ErrorRecord], watermark: datetime | None,
+    state: LineageGraph, occurrences: SortedOccurrences, cache: StatementCache,
+    summary: RunSummary, errors: list[ErrorRecord], watermark: datetime | None,
 ) -> datetime | None:
-    """Fold every occurrence in time order; a statement without facts becomes an error row
-    (once per query id). Returns the new watermark: the latest start time folded."""
-    ids = occurrences.column("query_id").combine_chunks() if occurrences.num_rows else pa.array([], pa.string())
-    # a query id folded by an earlier run, or twice in this log (adjacent once sorted)
-    repeats = pc.equal(ids.slice(1), ids.slice(0, max(len(ids) - 1, 0)))
-    duplicate = pc.or_(state.folded_before(ids), pa.concat_arrays([pa.array([False]), repeats])[:len(ids)])
-    for (start, query_id, statement, role, user), seen in zip(_occurrences(occurrences),
-                                                             duplicate.to_pylist()):
-        if seen:
-            summary.skipped_duplicate += 1
-            continue
-        derived = cache.by_id[statement]
-        if derived.error is not None:
-            e = derived.error
-            errors.append(ErrorRecord(query_id, start, e.stage, e.error_type, e.message,
-                                      cache.error_hashes[statement]))
-            continue
-        fold(state, Occurrence(query_id, start, role or "", user or ""), derived.facts,
-             deduplicated=True)
-        summary.statements += 1
-        if start is not None and (watermark is None or start > watermark):
-            watermark = start
-    state.folded_ids.append(pc.filter(ids, pc.invert(duplicate)))
+    """Fold every occurrence in time order, a chunk at a time; a statement without facts becomes
+    an error row (once per query id). Returns the new watermark: the latest start folded."""
+    folded_now: list[pa.Array] = []
+    previous_id = None
+    for chunk in occurrences.chunks():
+        ids = chunk.column("query_id").combine_chunks()
+        # a query id folded by an earlier run, or twice in this log (adjacent once sorted)
+        shifted = pa.concat_arrays([pa.array([previous_id], pa.string()), ids.slice(0, len(ids) - 1)])
+        duplicate = pc.fill_null(pc.or_kleene(state.folded_before(ids), pc.equal(ids, shifted)), False)
+        previous_id = ids[-1].as_py()
+        rows = zip(*(chunk.column(i).to_pylist() for i in range(chunk.num_columns)),
+                   duplicate.to_pylist())
+        for start, query_id, statement, role, user, seen in rows:
+            if seen:
+                summary.skipped_duplicate += 1
+                continue
+            derived = cache.by_id[statement]
+            if derived.error is not None:
+                e = derived.error
+                errors.append(ErrorRecord(query_id, start, e.stage, e.error_type, e.message,
+                                          cache.error_hashes[statement]))
+                continue
+            fold(state, Occurrence(query_id, start, role or "", user or ""), derived.facts,
+                 deduplicated=True)
+            summary.statements += 1
+            if start is not None and (watermark is None or start > watermark):
+                watermark = start
+        folded_now.append(pc.filter(ids, pc.invert(duplicate)))
+    state.folded_ids.extend(folded_now)
     return watermark
 
 
