@@ -408,7 +408,7 @@ def _csv_chunks(
 
     wanted = list(dict.fromkeys(columns.values()))
     rename = {actual: canonical for canonical, actual in columns.items()}
-    delivered = 0
+    numbering = _Numbering()
     with _open_stream(path, gzipped) as stream:
         try:
             reader = pa_csv.open_csv(
@@ -423,17 +423,28 @@ def _csv_chunks(
                     strings_can_be_null=False,
                 ),
             )
-            for block in reader:
-                for batch in _slices(block, batch_rows):
-                    base = delivered
-                    delivered += batch.num_rows
-                    yield _RawChunk(
-                        {rename[n]: batch.column(n) for n in batch.schema.names},
-                        batch.num_rows,
-                        lambda i, base=base: f"row {base + i + 1}",
-                    )
+            batches = (batch for block in reader for batch in _slices(block, batch_rows))
+            yield from numbering.chunks(batches, rename)
         except (pa.ArrowInvalid, OSError) as error:
-            on_error(_read_error(name, error, delivered))
+            on_error(_read_error(name, error, numbering.delivered))
+
+
+class _Numbering:
+    """Labels chunks with their row numbers in the file, and counts what was delivered before a
+    failure (for the error record)."""
+
+    def __init__(self) -> None:
+        self.delivered = 0
+
+    def chunks(self, batches: Iterable[pa.RecordBatch], rename: Mapping[str, str]) -> Iterator[_RawChunk]:
+        for batch in batches:
+            base = self.delivered
+            self.delivered += batch.num_rows
+            yield _RawChunk(
+                {rename[n]: batch.column(n) for n in batch.schema.names},
+                batch.num_rows,
+                lambda i, base=base: f"row {base + i + 1}",
+            )
 
 
 def _read_error(name: str, error: Exception, delivered: int) -> ErrorRecord:
@@ -632,18 +643,12 @@ def _parquet_chunks(
             ) from error
         columns = _match_columns(parquet.schema_arrow.names, name)
         rename = {actual: canonical for canonical, actual in columns.items()}
-        delivered = 0
+        numbering = _Numbering()
         try:
-            for batch in parquet.iter_batches(batch_size=batch_rows, columns=list(rename)):
-                base = delivered
-                delivered += batch.num_rows
-                yield _RawChunk(
-                    {rename[n]: batch.column(n) for n in batch.schema.names},
-                    batch.num_rows,
-                    lambda i, base=base: f"row {base + i + 1}",
-                )
+            batches = parquet.iter_batches(batch_size=batch_rows, columns=list(rename))
+            yield from numbering.chunks(batches, rename)
         except (pa.ArrowInvalid, OSError) as error:
-            on_error(_read_error(name, error, delivered))
+            on_error(_read_error(name, error, numbering.delivered))
 
 
 # --------------------------------------------------------------------------------------------
