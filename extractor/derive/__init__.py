@@ -126,9 +126,9 @@ def derive_statement(text: str, ctx: Context) -> Derived:
         return Derived(error=StatementError("derive", "unsupported", _first_line(err)))
     except Exception as err:  # noqa: BLE001
         return Derived(error=StatementError("derive", type(err).__name__, _first_line(err)))
+    flags = [cache_flags(tree) for tree in trees]
     return Derived(facts=tuple(result), statement_kind=type(trees[0]).__name__.upper(),
-                   literal_free=all(literal_free(tree) for tree in trees),
-                   context_free=all(context_free(tree) for tree in trees))
+                   literal_free=all(f[0] for f in flags), context_free=all(f[1] for f in flags))
 
 
 # Where a literal sits decides whether it can change lineage: inside a name, a property, a
@@ -141,36 +141,44 @@ _LITERAL_HARMLESS = (exp.Select, exp.Where, exp.Having, exp.Qualify, exp.Join, e
                      exp.Update, exp.When, exp.Set, exp.CopyParameter)
 
 
-def context_free(tree: exp.Expr) -> bool:
-    """True when no name in ``tree`` needs the session's database or schema: every table, view,
-    stage and model is named with three parts (CTE names aside). Conservative: a role or a
-    schema named with fewer parts also counts as needing the context."""
-    for table in tree.find_all(exp.Table):
-        this = table.this
-        if isinstance(this, exp.Var) and str(this.this).startswith("@"):
-            stage = str(this.this)[1:]
-            if not stage.startswith("~") and len(_parse_dotted(stage.split("/")[0].lstrip("%"))) < 3:
-                return False
-        elif isinstance(this, exp.Identifier):
-            if len(table.parts) < 3 and not _is_cte_reference(table):
-                return False
-        elif isinstance(this, exp.DynamicIdentifier):
-            return False
-    return all(len(ref.parts) == 3 for ref in tree.find_all(ModelRef))
+def cache_flags(tree: exp.Expr) -> tuple[bool, bool]:
+    """(literal_free, context_free) of a tree, in one pass over it.
+
+    literal_free: every literal is a value that cannot change the facts, so all statements with
+    the same fingerprint (parse.fingerprint) share them. context_free: no name needs the
+    session's database or schema (every table, view, stage and model has three parts, CTE names
+    aside; conservative: a role or a schema named with fewer parts counts as needing it)."""
+    literals_ok = context_ok = True
+    has_with = any(isinstance(node, exp.With) for node in tree.walk())
+    for node in tree.walk():
+        if isinstance(node, (exp.Literal, exp.RawString)):
+            literals_ok = literals_ok and _harmless_literal(node)
+        elif isinstance(node, exp.Table):
+            context_ok = context_ok and _qualified(node, has_with)
+        elif isinstance(node, ModelRef):
+            context_ok = context_ok and len(node.parts) == 3
+        if not (literals_ok or context_ok):
+            break
+    return literals_ok, context_ok
 
 
-def literal_free(tree: exp.Expr) -> bool:
-    """True when every literal of ``tree`` is a value that cannot change its facts, so that all
-    statements with the same fingerprint (parse.fingerprint) share them."""
-    for literal in tree.find_all(exp.Literal, exp.RawString):
-        node = literal.parent
-        while node is not None and not isinstance(node, _LITERAL_HARMLESS):
-            if isinstance(node, _LITERAL_SENSITIVE):
-                return False
-            node = node.parent
-        if node is None:
+def _harmless_literal(literal: exp.Expr) -> bool:
+    node = literal.parent
+    while node is not None and not isinstance(node, _LITERAL_HARMLESS):
+        if isinstance(node, _LITERAL_SENSITIVE):
             return False
-    return True
+        node = node.parent
+    return node is not None
+
+
+def _qualified(table: exp.Table, has_with: bool) -> bool:
+    this = table.this
+    if isinstance(this, exp.Var) and str(this.this).startswith("@"):
+        stage = str(this.this)[1:]
+        return stage.startswith("~") or len(_parse_dotted(stage.split("/")[0].lstrip("%"))) >= 3
+    if isinstance(this, exp.Identifier):
+        return len(table.parts) >= 3 or (has_with and _is_cte_reference(table))
+    return not isinstance(this, exp.DynamicIdentifier)
 
 
 def _first_line(err: BaseException) -> str:
