@@ -44,9 +44,20 @@ from pathlib import Path
 from typing import IO, Any
 
 COLUMNS: tuple[str, ...] = (
-    "QUERY_ID", "QUERY_TEXT", "DATABASE_NAME", "SCHEMA_NAME", "QUERY_TYPE", "SESSION_ID",
-    "USER_NAME", "ROLE_NAME", "WAREHOUSE_NAME", "EXECUTION_STATUS", "ERROR_CODE",
-    "ERROR_MESSAGE", "START_TIME", "END_TIME",
+    "QUERY_ID",
+    "QUERY_TEXT",
+    "DATABASE_NAME",
+    "SCHEMA_NAME",
+    "QUERY_TYPE",
+    "SESSION_ID",
+    "USER_NAME",
+    "ROLE_NAME",
+    "WAREHOUSE_NAME",
+    "EXECUTION_STATUS",
+    "ERROR_CODE",
+    "ERROR_MESSAGE",
+    "START_TIME",
+    "END_TIME",
 )
 
 DAY_MS = 86_400_000
@@ -112,33 +123,75 @@ class Entity:
 
 # (plural, key column, source system, is a dimension)
 _ENTITY_SPECS: tuple[tuple[str, str, str, bool], ...] = (
-    ("CUSTOMERS", "CUSTOMER_ID", "CRM", True), ("PRODUCTS", "PRODUCT_ID", "ERP", True),
-    ("STORES", "STORE_ID", "ERP", True), ("CAMPAIGNS", "CAMPAIGN_ID", "ADS", True),
-    ("ACCOUNTS", "ACCOUNT_ID", "CRM", True), ("SUPPLIERS", "SUPPLIER_ID", "ERP", True),
-    ("REGIONS", "REGION_ID", "ERP", True), ("CATEGORIES", "CATEGORY_ID", "ERP", True),
-    ("BRANDS", "BRAND_ID", "ERP", True), ("EMPLOYEES", "EMPLOYEE_ID", "HR", True),
-    ("DEVICES", "DEVICE_ID", "WEB", True), ("PROMOTIONS", "PROMOTION_ID", "ADS", True),
-    ("COUPONS", "COUPON_ID", "ADS", True), ("CONTRACTS", "CONTRACT_ID", "CRM", True),
-    ("ORDERS", "ORDER_ID", "OMS", False), ("ORDER_ITEMS", "ORDER_ITEM_ID", "OMS", False),
-    ("PAYMENTS", "PAYMENT_ID", "PAY", False), ("REFUNDS", "REFUND_ID", "PAY", False),
-    ("SHIPMENTS", "SHIPMENT_ID", "OMS", False), ("RETURNS", "RETURN_ID", "OMS", False),
+    ("CUSTOMERS", "CUSTOMER_ID", "CRM", True),
+    ("PRODUCTS", "PRODUCT_ID", "ERP", True),
+    ("STORES", "STORE_ID", "ERP", True),
+    ("CAMPAIGNS", "CAMPAIGN_ID", "ADS", True),
+    ("ACCOUNTS", "ACCOUNT_ID", "CRM", True),
+    ("SUPPLIERS", "SUPPLIER_ID", "ERP", True),
+    ("REGIONS", "REGION_ID", "ERP", True),
+    ("CATEGORIES", "CATEGORY_ID", "ERP", True),
+    ("BRANDS", "BRAND_ID", "ERP", True),
+    ("EMPLOYEES", "EMPLOYEE_ID", "HR", True),
+    ("DEVICES", "DEVICE_ID", "WEB", True),
+    ("PROMOTIONS", "PROMOTION_ID", "ADS", True),
+    ("COUPONS", "COUPON_ID", "ADS", True),
+    ("CONTRACTS", "CONTRACT_ID", "CRM", True),
+    ("ORDERS", "ORDER_ID", "OMS", False),
+    ("ORDER_ITEMS", "ORDER_ITEM_ID", "OMS", False),
+    ("PAYMENTS", "PAYMENT_ID", "PAY", False),
+    ("REFUNDS", "REFUND_ID", "PAY", False),
+    ("SHIPMENTS", "SHIPMENT_ID", "OMS", False),
+    ("RETURNS", "RETURN_ID", "OMS", False),
     ("INVENTORY_SNAPSHOTS", "SNAPSHOT_ID", "ERP", False),
-    ("WEB_SESSIONS", "WEB_SESSION_ID", "WEB", False), ("PAGE_VIEWS", "PAGE_VIEW_ID", "WEB", False),
-    ("APP_EVENTS", "APP_EVENT_ID", "WEB", False), ("AD_SPEND", "AD_SPEND_ID", "ADS", False),
-    ("LEADS", "LEAD_ID", "CRM", False), ("SUBSCRIPTIONS", "SUBSCRIPTION_ID", "PAY", False),
-    ("INVOICES", "INVOICE_ID", "PAY", False), ("LEDGER_ENTRIES", "LEDGER_ENTRY_ID", "ERP", False),
-    ("SUPPORT_TICKETS", "TICKET_ID", "SUPPORT", False), ("REVIEWS", "REVIEW_ID", "WEB", False),
-    ("CARTS", "CART_ID", "WEB", False), ("EMAIL_SENDS", "EMAIL_SEND_ID", "ADS", False),
-    ("CLICKS", "CLICK_ID", "ADS", False), ("IMPRESSIONS", "IMPRESSION_ID", "ADS", False),
-    ("FX_RATES", "FX_RATE_ID", "ERP", False), ("PRICE_CHANGES", "PRICE_CHANGE_ID", "ERP", False),
+    ("WEB_SESSIONS", "WEB_SESSION_ID", "WEB", False),
+    ("PAGE_VIEWS", "PAGE_VIEW_ID", "WEB", False),
+    ("APP_EVENTS", "APP_EVENT_ID", "WEB", False),
+    ("AD_SPEND", "AD_SPEND_ID", "ADS", False),
+    ("LEADS", "LEAD_ID", "CRM", False),
+    ("SUBSCRIPTIONS", "SUBSCRIPTION_ID", "PAY", False),
+    ("INVOICES", "INVOICE_ID", "PAY", False),
+    ("LEDGER_ENTRIES", "LEDGER_ENTRY_ID", "ERP", False),
+    ("SUPPORT_TICKETS", "TICKET_ID", "SUPPORT", False),
+    ("REVIEWS", "REVIEW_ID", "WEB", False),
+    ("CARTS", "CART_ID", "WEB", False),
+    ("EMAIL_SENDS", "EMAIL_SEND_ID", "ADS", False),
+    ("CLICKS", "CLICK_ID", "ADS", False),
+    ("IMPRESSIONS", "IMPRESSION_ID", "ADS", False),
+    ("FX_RATES", "FX_RATE_ID", "ERP", False),
+    ("PRICE_CHANGES", "PRICE_CHANGE_ID", "ERP", False),
     ("WAREHOUSE_TRANSFERS", "TRANSFER_ID", "ERP", False),
     ("OPPORTUNITIES", "OPPORTUNITY_ID", "CRM", False),
     ("USAGE_EVENTS", "USAGE_EVENT_ID", "WEB", False),
 )
-_ATTRS = ("STATUS", "CHANNEL", "COUNTRY", "SEGMENT", "CATEGORY_NAME", "DEVICE_TYPE", "CURRENCY",
-          "PLAN_TIER", "SOURCE_SYSTEM", "REGION_NAME", "BRAND_NAME", "PAYMENT_METHOD")
-_MEASURES = ("AMOUNT_USD", "QUANTITY", "UNIT_PRICE", "DISCOUNT_USD", "COST_USD", "REVENUE_USD",
-             "DURATION_S", "SCORE", "TAX_USD", "MARGIN_USD", "CLICK_COUNT", "IMPRESSION_COUNT")
+_ATTRS = (
+    "STATUS",
+    "CHANNEL",
+    "COUNTRY",
+    "SEGMENT",
+    "CATEGORY_NAME",
+    "DEVICE_TYPE",
+    "CURRENCY",
+    "PLAN_TIER",
+    "SOURCE_SYSTEM",
+    "REGION_NAME",
+    "BRAND_NAME",
+    "PAYMENT_METHOD",
+)
+_MEASURES = (
+    "AMOUNT_USD",
+    "QUANTITY",
+    "UNIT_PRICE",
+    "DISCOUNT_USD",
+    "COST_USD",
+    "REVENUE_USD",
+    "DURATION_S",
+    "SCORE",
+    "TAX_USD",
+    "MARGIN_USD",
+    "CLICK_COUNT",
+    "IMPRESSION_COUNT",
+)
 _COUNTRIES = ("US", "CA", "GB", "DE", "FR", "JP", "AU", "BR", "IN", "MX")
 _LAGS = ("1 minute", "5 minutes", "1 hour", "1 day", "DOWNSTREAM")
 
@@ -181,8 +234,20 @@ def build_model(rng: random.Random) -> Model:
     facts = [e for e in entities if not e.is_dim]
     by_key = {e.key: e for e in entities}
 
-    names = ["ALICE_K", "BOB_M", "CARLA_S", "DEV_P", "ERIN_W", "FARID_H", "GRACE_L", "HUGO_B",
-             "IRIS_N", "JONAS_T", "KEMAL_O", "LENA_V"]
+    names = [
+        "ALICE_K",
+        "BOB_M",
+        "CARLA_S",
+        "DEV_P",
+        "ERIN_W",
+        "FARID_H",
+        "GRACE_L",
+        "HUGO_B",
+        "IRIS_N",
+        "JONAS_T",
+        "KEMAL_O",
+        "LENA_V",
+    ]
     counter = iter(range(1000))
 
     def actor(user: str, role: str, wh: str) -> Actor:
@@ -195,13 +260,20 @@ def build_model(rng: random.Random) -> Model:
         "loader": [actor("FIVETRAN_SVC", "LOADER", "LOAD_WH")],
         "ml": [actor("ML_PIPELINE_SVC", "ML_ENGINEER", "ML_WH")],
         "analyst": [actor(n, "ANALYST", "ADHOC_WH") for n in names],
-        "admin": [actor("PLATFORM_ADMIN", "SYSADMIN", "ADMIN_WH"),
-                  actor("SEC_ADMIN", "SECURITYADMIN", "ADMIN_WH")],
+        "admin": [
+            actor("PLATFORM_ADMIN", "SYSADMIN", "ADMIN_WH"),
+            actor("SEC_ADMIN", "SECURITYADMIN", "ADMIN_WH"),
+        ],
     }
     model = Model(entities, dims, facts, by_key, actors)
     for dim in rng.sample(dims, 6):
-        model.feature_views.append((f"{dim.plural[:-1] if dim.plural.endswith('S') else dim.plural}"
-                                    f"_FEATURES$V{rng.randint(1, 3)}", dim))
+        model.feature_views.append(
+            (
+                f"{dim.plural[:-1] if dim.plural.endswith('S') else dim.plural}"
+                f"_FEATURES$V{rng.randint(1, 3)}",
+                dim,
+            )
+        )
     for purpose in ("CHURN", "LTV", "FRAUD", "DEMAND"):
         fvs = [name for name, _ in rng.sample(model.feature_views, 2)]
         model.datasets.append((f"ML.DATASETS.{purpose}_TRAINING", fvs))
@@ -275,8 +347,19 @@ def dashboards(model: Model, rng: random.Random) -> Iterator[Template]:
                     f"WHERE f.EVENT_DATE >= '{{d7}}' AND f.EVENT_DATE < '{{d}}'\n"
                     f"GROUP BY 1, 2\nORDER BY 2 DESC, 4 DESC\nLIMIT {{v}}"
                 )
-                yield Template("dashboard", "SELECT", fmt, "ANALYTICS", "REPORTING", "bi", "limit",
-                               (str(rng.choice((100, 500, 1000, 5000))),), 0.03, e.mart, 3000)
+                yield Template(
+                    "dashboard",
+                    "SELECT",
+                    fmt,
+                    "ANALYTICS",
+                    "REPORTING",
+                    "bi",
+                    "limit",
+                    (str(rng.choice((100, 500, 1000, 5000))),),
+                    0.03,
+                    e.mart,
+                    3000,
+                )
             elif variant == 1:
                 dim2, fk2 = _join_dim(model, e, rng)
                 country = rng.choice(_COUNTRIES)
@@ -293,12 +376,23 @@ def dashboards(model: Model, rng: random.Random) -> Iterator[Template]:
                     f'ON "{_alias(e)}"."{fk2}" = "{_alias(dim2)}_2"."{fk2}"\n'
                     f'WHERE ("{_alias(e)}"."EVENT_DATE") >= (TO_DATE(\'{{d30}}\'))\n'
                     f'  AND "{_alias(dim2)}_2"."{dim2.key}" = {{v}}\n'
-                    f"  AND \"{_alias(e)}\".\"{e.attrs[0]}\" <> '{country}'\n"
-                    f'GROUP BY 1\nORDER BY 2 DESC\nFETCH NEXT 500 ROWS ONLY'
+                    f'  AND "{_alias(e)}"."{e.attrs[0]}" <> \'{country}\'\n'
+                    f"GROUP BY 1\nORDER BY 2 DESC\nFETCH NEXT 500 ROWS ONLY"
                 )
                 domain = tuple(str(rng.randint(1, 5000)) for _ in range(rng.randint(1, 4)))
-                yield Template("dashboard", "SELECT", fmt, "ANALYTICS", "MARTS", "bi", "id", domain,
-                               0.03, e.mart, 4000)
+                yield Template(
+                    "dashboard",
+                    "SELECT",
+                    fmt,
+                    "ANALYTICS",
+                    "MARTS",
+                    "bi",
+                    "id",
+                    domain,
+                    0.03,
+                    e.mart,
+                    4000,
+                )
             else:
                 fmt = (
                     f"SELECT v.{attr}, COUNT(*) AS n, SUM(v.total_{m1.lower()}) AS total\n"
@@ -306,9 +400,19 @@ def dashboards(model: Model, rng: random.Random) -> Iterator[Template]:
                     f"WHERE v.day BETWEEN '{{d30}}' AND '{{d1}}'\n"
                     f"GROUP BY v.{attr}\nHAVING COUNT(*) > {{v}}\nORDER BY total DESC"
                 )
-                yield Template("dashboard", "SELECT", fmt, "ANALYTICS", "REPORTING", "bi", "limit",
-                               (str(rng.choice((0, 1, 10))),), 0.03,
-                               f"ANALYTICS.REPORTING.V_{e.plural}_SUMMARY", 2500)
+                yield Template(
+                    "dashboard",
+                    "SELECT",
+                    fmt,
+                    "ANALYTICS",
+                    "REPORTING",
+                    "bi",
+                    "limit",
+                    (str(rng.choice((0, 1, 10))),),
+                    0.03,
+                    f"ANALYTICS.REPORTING.V_{e.plural}_SUMMARY",
+                    2500,
+                )
 
 
 def cte_windows(model: Model, rng: random.Random) -> Iterator[Template]:
@@ -341,8 +445,19 @@ def cte_windows(model: Model, rng: random.Random) -> Iterator[Template]:
             f"       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY {m}) AS p90\n"
             f"FROM enriched\nWHERE rn <= {{v}}\nGROUP BY {attr}\nORDER BY n DESC"
         )
-        yield Template("cte_window", "SELECT", fmt, "ANALYTICS", "STAGING", "bi", "limit",
-                       (str(rng.choice((1, 3, 10))),), 0.03, e.stg, 8000)
+        yield Template(
+            "cte_window",
+            "SELECT",
+            fmt,
+            "ANALYTICS",
+            "STAGING",
+            "bi",
+            "limit",
+            (str(rng.choice((1, 3, 10))),),
+            0.03,
+            e.stg,
+            8000,
+        )
         fmt2 = (
             f"with daily as (\n"
             f"  select event_date, {fk.lower()}, sum({m.lower()}) as total\n"
@@ -355,15 +470,28 @@ def cte_windows(model: Model, rng: random.Random) -> Iterator[Template]:
             f"from daily\n"
             f"qualify day_rank <= {{v}}"
         )
-        yield Template("cte_window", "SELECT", fmt2, "ANALYTICS", "MARTS", "bi", "limit",
-                       (str(rng.choice((5, 10, 20))),), 0.03, e.mart, 5000)
+        yield Template(
+            "cte_window",
+            "SELECT",
+            fmt2,
+            "ANALYTICS",
+            "MARTS",
+            "bi",
+            "limit",
+            (str(rng.choice((5, 10, 20))),),
+            0.03,
+            e.mart,
+            5000,
+        )
 
 
 def _dbt_header(node: str) -> str:
     """dbt prefixes every statement with a JSON comment naming the node (braces doubled for
     str.format)."""
-    return ('/* {{"app": "dbt", "dbt_version": "1.8.3", "profile_name": "analytics", '
-            f'"target_name": "prod", "node_id": "model.analytics.{node}"}}}} */\n')
+    return (
+        '/* {{"app": "dbt", "dbt_version": "1.8.3", "profile_name": "analytics", '
+        f'"target_name": "prod", "node_id": "model.analytics.{node}"}}}} */\n'
+    )
 
 
 def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
@@ -373,16 +501,26 @@ def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
         # staging model (dbt, transient CTAS)
         node = f"stg_{e.source.lower()}__{e.lower}"
         fmt = (
-            _dbt_header(node)
-            + f"create or replace transient table {e.stg.lower()}\n  as\n  (\n"
+            _dbt_header(node) + f"create or replace transient table {e.stg.lower()}\n  as\n  (\n"
             f"with source as (\n    select * from {e.raw.lower()}\n),\n"
             f"renamed as (\n    select\n"
             + "".join(f"        {c.lower()},\n" for c in e.columns[:-1])
             + "        _loaded_at as updated_at\n    from source\n"
             "    where _loaded_at >= '{v}'\n)\nselect * from renamed\n  );"
         )
-        yield Template("ctas", "CREATE_TABLE_AS_SELECT", fmt, "ANALYTICS", "STAGING", "dbt", "ts",
-                       ("{d7} 00:00:00",), 0.02, e.stg, 20000)
+        yield Template(
+            "ctas",
+            "CREATE_TABLE_AS_SELECT",
+            fmt,
+            "ANALYTICS",
+            "STAGING",
+            "dbt",
+            "ts",
+            ("{d7} 00:00:00",),
+            0.02,
+            e.stg,
+            20000,
+        )
         # intermediate models
         dim, fk = _join_dim(model, e, rng)
         fmt = (
@@ -393,16 +531,38 @@ def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
             f"    left join {dim.stg.lower()} d on d.{fk.lower()} = s.{fk.lower()}\n"
             f"    where s.event_date >= '{{d30}}' and s.{e.measures[0].lower()} > {{v}}\n);"
         )
-        yield Template("ctas", "CREATE_TABLE_AS_SELECT", fmt, "ANALYTICS", "INTERMEDIATE", "dbt",
-                       "id", ("0",), 0.02, e.intermediate("ENRICHED"), 30000)
+        yield Template(
+            "ctas",
+            "CREATE_TABLE_AS_SELECT",
+            fmt,
+            "ANALYTICS",
+            "INTERMEDIATE",
+            "dbt",
+            "id",
+            ("0",),
+            0.02,
+            e.intermediate("ENRICHED"),
+            30000,
+        )
         fmt = (
             f"CREATE OR REPLACE TABLE {e.intermediate('DEDUPED')} AS\n"
             f"SELECT *\nFROM {e.intermediate('ENRICHED')}\n"
             f"WHERE EVENT_DATE >= '{{d7}}'\n"
             f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {e.key} ORDER BY UPDATED_AT DESC) = {{v}}"
         )
-        yield Template("ctas", "CREATE_TABLE_AS_SELECT", fmt, "ANALYTICS", "INTERMEDIATE",
-                       "airflow", "limit", ("1",), 0.02, e.intermediate("DEDUPED"), 25000)
+        yield Template(
+            "ctas",
+            "CREATE_TABLE_AS_SELECT",
+            fmt,
+            "ANALYTICS",
+            "INTERMEDIATE",
+            "airflow",
+            "limit",
+            ("1",),
+            0.02,
+            e.intermediate("DEDUPED"),
+            25000,
+        )
         if e.is_dim:
             # SCD-1 merge of the dimension
             updates = ", ".join(f"{c} = src.{c}" for c in (*e.attrs, "UPDATED_AT"))
@@ -415,8 +575,19 @@ def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
                 f"WHEN NOT MATCHED THEN INSERT ({cols})\n"
                 f"VALUES ({', '.join('src.' + c for c in e.columns)})"
             )
-            yield Template("merge", "MERGE", fmt, "ANALYTICS", "MARTS", "dbt", "ts",
-                           ("{d1} 00:00:00",), 0.02, e.mart, 40000)
+            yield Template(
+                "merge",
+                "MERGE",
+                fmt,
+                "ANALYTICS",
+                "MARTS",
+                "dbt",
+                "ts",
+                ("{d1} 00:00:00",),
+                0.02,
+                e.mart,
+                40000,
+            )
         else:
             fmt = (
                 f"INSERT INTO {e.mart} ({cols})\n"
@@ -424,8 +595,19 @@ def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
                 f"FROM {e.intermediate('DEDUPED')} i\n"
                 f"WHERE i.EVENT_DATE = '{{d1}}' AND i.{e.key} > {{v}}"
             )
-            yield Template("insert", "INSERT", fmt, "ANALYTICS", "MARTS", "airflow", "id", ("0",),
-                           0.02, e.mart, 30000)
+            yield Template(
+                "insert",
+                "INSERT",
+                fmt,
+                "ANALYTICS",
+                "MARTS",
+                "airflow",
+                "id",
+                ("0",),
+                0.02,
+                e.mart,
+                30000,
+            )
             update_dim, ufk = _join_dim(model, e, rng)
             attr = e.attrs[0]
             fmt = (
@@ -433,11 +615,33 @@ def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
                 f"CURRENT_TIMESTAMP()\nFROM {update_dim.mart} d\n"
                 f"WHERE f.{ufk} = d.{ufk} AND d.UPDATED_AT >= '{{v}}'"
             )
-            yield Template("update", "UPDATE", fmt, "ANALYTICS", "MARTS", "airflow", "ts",
-                           ("{d1} 00:00:00",), 0.02, e.mart, 30000)
+            yield Template(
+                "update",
+                "UPDATE",
+                fmt,
+                "ANALYTICS",
+                "MARTS",
+                "airflow",
+                "ts",
+                ("{d1} 00:00:00",),
+                0.02,
+                e.mart,
+                30000,
+            )
             fmt = f"DELETE FROM {e.mart} WHERE EVENT_DATE < DATEADD(day, -{{v}}, '{{d}}'::DATE)"
-            yield Template("delete", "DELETE", fmt, "ANALYTICS", "MARTS", "airflow", "limit",
-                           (str(rng.choice((365, 730, 1095))),), 0.02, e.mart, 8000)
+            yield Template(
+                "delete",
+                "DELETE",
+                fmt,
+                "ANALYTICS",
+                "MARTS",
+                "airflow",
+                "limit",
+                (str(rng.choice((365, 730, 1095))),),
+                0.02,
+                e.mart,
+                8000,
+            )
         for grain, trunc in (("DAILY", "day"), ("WEEKLY", "week")):
             dim, fk = _join_dim(model, e, rng)
             attr = rng.choice(dim.attrs)
@@ -449,8 +653,19 @@ def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
                 f"FROM {e.mart} f\nJOIN {dim.mart} d ON d.{fk} = f.{fk}\n"
                 f"WHERE f.EVENT_DATE = '{{d1}}' AND f.{e.measures[0]} >= {{v}}\nGROUP BY 1, 2"
             )
-            yield Template("insert", "INSERT", fmt, "ANALYTICS", "REPORTING", "dbt", "id", ("0",),
-                           0.02, e.agg(grain), 15000)
+            yield Template(
+                "insert",
+                "INSERT",
+                fmt,
+                "ANALYTICS",
+                "REPORTING",
+                "dbt",
+                "id",
+                ("0",),
+                0.02,
+                e.agg(grain),
+                15000,
+            )
         if rng.random() < 0.25:
             # multi-table insert, as ELT tools write it
             fmt = (
@@ -459,8 +674,19 @@ def transforms(model: Model, rng: random.Random) -> Iterator[Template]:
                 f"  ELSE INTO {e.agg('SMALL')}\n"
                 f"SELECT {cols} FROM {e.stg} WHERE EVENT_DATE = '{{d1}}'"
             )
-            yield Template("insert", "MULTI_TABLE_INSERT", fmt, "ANALYTICS", "REPORTING", "airflow",
-                           "id", ("1000",), 0.02, e.stg, 12000)
+            yield Template(
+                "insert",
+                "MULTI_TABLE_INSERT",
+                fmt,
+                "ANALYTICS",
+                "REPORTING",
+                "airflow",
+                "id",
+                ("1000",),
+                0.02,
+                e.stg,
+                12000,
+            )
 
 
 def loads(model: Model, rng: random.Random) -> Iterator[Template]:
@@ -484,8 +710,9 @@ def loads(model: Model, rng: random.Random) -> Iterator[Template]:
                 f"MATCH_BY_COLUMN_NAME = NONE\nSIZE_LIMIT = {{v}}"
             )
             domain = (str(rng.choice((100000000, 500000000))),)
-        yield Template("copy", "COPY", fmt, "RAW", e.source, "loader", "id", domain, 0.02, e.raw,
-                       20000)
+        yield Template(
+            "copy", "COPY", fmt, "RAW", e.source, "loader", "id", domain, 0.02, e.raw, 20000
+        )
     for e in rng.sample(model.facts, 10):
         dim, fk = _join_dim(model, e, rng)
         fmt = (
@@ -495,15 +722,37 @@ def loads(model: Model, rng: random.Random) -> Iterator[Template]:
             f"    WHERE f.EVENT_DATE = '{{d1}}' AND f.{e.measures[0]} > {{v}}\n)\n"
             f"FILE_FORMAT = (TYPE = PARQUET)\nHEADER = TRUE\nOVERWRITE = TRUE"
         )
-        yield Template("unload", "UNLOAD", fmt, "ANALYTICS", "MARTS", "airflow", "id", ("0",),
-                       0.02, e.mart, 15000)
+        yield Template(
+            "unload",
+            "UNLOAD",
+            fmt,
+            "ANALYTICS",
+            "MARTS",
+            "airflow",
+            "id",
+            ("0",),
+            0.02,
+            e.mart,
+            15000,
+        )
         fmt = (
             f"COPY INTO @~/unload/{e.lower}_{{dn}}.csv.gz\n"
             f"FROM (SELECT * FROM {e.agg('DAILY')} WHERE PERIOD >= '{{d7}}' LIMIT {{v}})\n"
             f"FILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP) SINGLE = TRUE"
         )
-        yield Template("unload", "UNLOAD", fmt, "ANALYTICS", "REPORTING", "analyst", "limit",
-                       ("100000",), 0.3, e.agg("DAILY"), 6000)
+        yield Template(
+            "unload",
+            "UNLOAD",
+            fmt,
+            "ANALYTICS",
+            "REPORTING",
+            "analyst",
+            "limit",
+            ("100000",),
+            0.3,
+            e.agg("DAILY"),
+            6000,
+        )
 
 
 def definitions(model: Model, rng: random.Random) -> Iterator[Template]:
@@ -514,8 +763,19 @@ def definitions(model: Model, rng: random.Random) -> Iterator[Template]:
             f"SELECT *\nFROM MARTS.{e.mart_name}\nWHERE EVENT_DATE >= '{{v}}'\n"
             f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {e.key} ORDER BY UPDATED_AT DESC) = 1"
         )
-        yield Template("view_ddl", "CREATE_VIEW", fmt, "ANALYTICS", "REPORTING", "dbt", "date",
-                       ("2025-01-01",), 0.02, f"ANALYTICS.REPORTING.V_{e.plural}_LATEST", 800)
+        yield Template(
+            "view_ddl",
+            "CREATE_VIEW",
+            fmt,
+            "ANALYTICS",
+            "REPORTING",
+            "dbt",
+            "date",
+            ("2025-01-01",),
+            0.02,
+            f"ANALYTICS.REPORTING.V_{e.plural}_LATEST",
+            800,
+        )
         m = e.measures[0]
         dim, fk = _join_dim(model, e, rng)
         attr = rng.choice(dim.attrs)
@@ -527,8 +787,19 @@ def definitions(model: Model, rng: random.Random) -> Iterator[Template]:
             f"join analytics.marts.{dim.mart_name.lower()} d on d.{fk.lower()} = f.{fk.lower()}\n"
             f"where f.{m.lower()} >= {{v}}\ngroup by 1, 2"
         )
-        yield Template("view_ddl", "CREATE_VIEW", fmt, "ANALYTICS", "REPORTING", "dbt", "id",
-                       ("0",), 0.02, f"ANALYTICS.REPORTING.V_{e.plural}_SUMMARY", 900)
+        yield Template(
+            "view_ddl",
+            "CREATE_VIEW",
+            fmt,
+            "ANALYTICS",
+            "REPORTING",
+            "dbt",
+            "id",
+            ("0",),
+            0.02,
+            f"ANALYTICS.REPORTING.V_{e.plural}_SUMMARY",
+            900,
+        )
     for e in rng.sample(model.facts, 20):
         dim, fk = _join_dim(model, e, rng)
         fmt = (
@@ -539,11 +810,33 @@ def definitions(model: Model, rng: random.Random) -> Iterator[Template]:
             f"FROM {e.mart} f\nJOIN {dim.mart} d ON d.{fk} = f.{fk}\n"
             f"GROUP BY d.{dim.key}, d.{dim.attrs[0]}"
         )
-        yield Template("dt_ddl", "CREATE_DYNAMIC_TABLE", fmt, "ANALYTICS", "MARTS", "dbt", "lag",
-                       (rng.choice(_LAGS),), 0.3, e.mart, 5000)
+        yield Template(
+            "dt_ddl",
+            "CREATE_DYNAMIC_TABLE",
+            fmt,
+            "ANALYTICS",
+            "MARTS",
+            "dbt",
+            "lag",
+            (rng.choice(_LAGS),),
+            0.3,
+            e.mart,
+            5000,
+        )
         fmt = f"ALTER DYNAMIC TABLE ANALYTICS.MARTS.DT_{e.plural}_BY_{dim.plural} REFRESH"
-        yield Template("dt_refresh", "ALTER_DYNAMIC_TABLE", fmt, "ANALYTICS", "MARTS", "airflow",
-                       "none", ("",), 0.0, "", 20000)
+        yield Template(
+            "dt_refresh",
+            "ALTER_DYNAMIC_TABLE",
+            fmt,
+            "ANALYTICS",
+            "MARTS",
+            "airflow",
+            "none",
+            ("",),
+            0.0,
+            "",
+            20000,
+        )
 
 
 def ml(model: Model, rng: random.Random) -> Iterator[Template]:
@@ -555,7 +848,8 @@ def ml(model: Model, rng: random.Random) -> Iterator[Template]:
             f'CREATE OR REPLACE DYNAMIC TABLE {fs}."{fv_name}" ({dim.key}, '
             + ", ".join(f"{m}_30D COMMENT '30-day {m.lower()}'" for m in dim.measures)
             + ")\n    TARGET_LAG = '{v}'\n    COMMENT = 'features for "
-            + dim.lower + "'\n"
+            + dim.lower
+            + "'\n"
             f"    TAG ({fs}.SNOWML_FEATURE_STORE_OBJECT = "
             '\'{{"type": "MANAGED_FEATURE_VIEW", "pkg_version": "1.7.1"}}\',\n'
             f"         {fs}.SNOWML_FEATURE_VIEW_METADATA = "
@@ -567,19 +861,54 @@ def ml(model: Model, rng: random.Random) -> Iterator[Template]:
             + f" FROM {dim.mart} WHERE EVENT_DATE >= DATEADD(day, -30, CURRENT_DATE()) "
             f"GROUP BY {dim.key}"
         )
-        yield Template("fv_ddl", "CREATE_DYNAMIC_TABLE", fmt, "ML", "FEATURE_STORE", "ml", "lag",
-                       ("1d",), 0.3, dim.mart, 6000)
-        yield Template("noise", "SHOW", f"SHOW DYNAMIC TABLES LIKE '{fv_name}' IN SCHEMA {fs}",
-                       "ML", "FEATURE_STORE", "ml", "none", ("",), 0.0, "", 200)
-    for (dataset, fvs), (model_name, fv_name, dim) in zip(model.datasets, model.models,
-                                                          strict=True):
-        yield Template("dataset", "CREATE", f"CREATE DATASET IF NOT EXISTS {dataset}", "ML",
-                       "DATASETS", "ml", "none", ("",), 0.0, dataset, 400)
+        yield Template(
+            "fv_ddl",
+            "CREATE_DYNAMIC_TABLE",
+            fmt,
+            "ML",
+            "FEATURE_STORE",
+            "ml",
+            "lag",
+            ("1d",),
+            0.3,
+            dim.mart,
+            6000,
+        )
+        yield Template(
+            "noise",
+            "SHOW",
+            f"SHOW DYNAMIC TABLES LIKE '{fv_name}' IN SCHEMA {fs}",
+            "ML",
+            "FEATURE_STORE",
+            "ml",
+            "none",
+            ("",),
+            0.0,
+            "",
+            200,
+        )
+    for (dataset, fvs), (model_name, fv_name, dim) in zip(
+        model.datasets, model.models, strict=True
+    ):
+        yield Template(
+            "dataset",
+            "CREATE",
+            f"CREATE DATASET IF NOT EXISTS {dataset}",
+            "ML",
+            "DATASETS",
+            "ml",
+            "none",
+            ("",),
+            0.0,
+            dataset,
+            400,
+        )
         spine = rng.choice(model.facts)
         joins = "".join(
             f'\n    LEFT JOIN {fs}."{fv}" f{i} ON f{i}.{fdim.key} = s.{fdim.key}'
             for i, (fv, fdim) in enumerate(
-                (name, d) for name, d in model.feature_views if name in fvs)
+                (name, d) for name, d in model.feature_views if name in fvs
+            )
         )
         fmt = (
             f"ALTER DATASET {dataset} ADD VERSION '{{v}}' FROM (\n"
@@ -587,25 +916,67 @@ def ml(model: Model, rng: random.Random) -> Iterator[Template]:
             f"    FROM {spine.mart} s{joins}\n"
             f"    WHERE s.EVENT_DATE < '{{d}}'\n)"
         )
-        yield Template("dataset_version", "ALTER", fmt, "ML", "DATASETS", "ml", "ver",
-                       ("{dn}",), 0.05, dataset, 60000)
+        yield Template(
+            "dataset_version",
+            "ALTER",
+            fmt,
+            "ML",
+            "DATASETS",
+            "ml",
+            "ver",
+            ("{dn}",),
+            0.05,
+            dataset,
+            60000,
+        )
         stage = f"ML.MODELS.SNOWPARK_TEMP_STAGE_{rng.getrandbits(40):010X}"
-        yield Template("model", "CREATE",
-                       f"CREATE MODEL {model_name} WITH VERSION V{{v}} FROM @{stage}/model",
-                       "ML", "MODELS", "ml", "name", ("1",), 0.1, model_name, 30000)
-        yield Template("model", "ALTER",
-                       f"ALTER MODEL {model_name} ADD VERSION V{{v}} FROM @{stage}/model",
-                       "ML", "MODELS", "ml", "name", ("2",), 0.1, model_name, 30000)
-        yield Template("model", "ALTER",
-                       f"ALTER MODEL {model_name} SET DEFAULT_VERSION = V{{v}}",
-                       "ML", "MODELS", "ml", "name", ("2",), 0.1, model_name, 300)
+        yield Template(
+            "model",
+            "CREATE",
+            f"CREATE MODEL {model_name} WITH VERSION V{{v}} FROM @{stage}/model",
+            "ML",
+            "MODELS",
+            "ml",
+            "name",
+            ("1",),
+            0.1,
+            model_name,
+            30000,
+        )
+        yield Template(
+            "model",
+            "ALTER",
+            f"ALTER MODEL {model_name} ADD VERSION V{{v}} FROM @{stage}/model",
+            "ML",
+            "MODELS",
+            "ml",
+            "name",
+            ("2",),
+            0.1,
+            model_name,
+            30000,
+        )
+        yield Template(
+            "model",
+            "ALTER",
+            f"ALTER MODEL {model_name} SET DEFAULT_VERSION = V{{v}}",
+            "ML",
+            "MODELS",
+            "ml",
+            "name",
+            ("2",),
+            0.1,
+            model_name,
+            300,
+        )
         feats = ", ".join(f"f.{m}_30D" for m in dim.measures)
         fmt = (
             f"SELECT f.{dim.key}, {model_name}!PREDICT({feats}):output_feature_0::FLOAT AS score\n"
             f'FROM {fs}."{fv_name}" f\nWHERE f.{dim.key} > {{v}}'
         )
-        yield Template("predict", "SELECT", fmt, "ML", "MODELS", "ml", "id", ("0",), 0.1,
-                       model_name, 9000)
+        yield Template(
+            "predict", "SELECT", fmt, "ML", "MODELS", "ml", "id", ("0",), 0.1, model_name, 9000
+        )
         short = model_name.rsplit(".", 1)[1]
         fmt = (
             f"INSERT INTO ML.SCORING.{short}_SCORES ({dim.key}, SCORE, SCORED_AT)\n"
@@ -613,145 +984,486 @@ def ml(model: Model, rng: random.Random) -> Iterator[Template]:
             f"SELECT f.{dim.key}, m!PREDICT({feats}):output_feature_0::FLOAT, CURRENT_TIMESTAMP()\n"
             f'FROM {fs}."{fv_name}" f'
         )
-        yield Template("predict_insert", "INSERT", fmt, "ML", "SCORING", "ml", "name", ("2",),
-                       0.05, f"ML.SCORING.{short}_SCORES", 12000)
-        yield Template("grant", "GRANT", f"GRANT USAGE ON MODEL {model_name} TO ROLE REPORTER",
-                       "ML", "MODELS", "admin", "none", ("",), 0.0, model_name, 150)
+        yield Template(
+            "predict_insert",
+            "INSERT",
+            fmt,
+            "ML",
+            "SCORING",
+            "ml",
+            "name",
+            ("2",),
+            0.05,
+            f"ML.SCORING.{short}_SCORES",
+            12000,
+        )
+        yield Template(
+            "grant",
+            "GRANT",
+            f"GRANT USAGE ON MODEL {model_name} TO ROLE REPORTER",
+            "ML",
+            "MODELS",
+            "admin",
+            "none",
+            ("",),
+            0.0,
+            model_name,
+            150,
+        )
 
 
 def admin(model: Model, rng: random.Random) -> Iterator[Template]:
     """Clones, renames and swaps, grants and revokes: the account's housekeeping."""
     for e in rng.sample(model.entities, 14):
-        yield Template("clone", "CREATE_TABLE",
-                       f"CREATE OR REPLACE TABLE {e.mart}_BKP_{{dn}} CLONE {e.mart}",
-                       "ANALYTICS", "MARTS", "admin", "none", ("",), 0.0, e.mart, 1500)
-        yield Template("clone", "CREATE_TABLE",
-                       f"CREATE TABLE {e.mart}_AS_OF_{{v}} CLONE {e.mart}\n"
-                       f"  AT (TIMESTAMP => '{{d1}} 12:00:00'::TIMESTAMP_LTZ)",
-                       "ANALYTICS", "MARTS", "admin", "name", ("1", "2"), 0.05, e.mart, 1500)
+        yield Template(
+            "clone",
+            "CREATE_TABLE",
+            f"CREATE OR REPLACE TABLE {e.mart}_BKP_{{dn}} CLONE {e.mart}",
+            "ANALYTICS",
+            "MARTS",
+            "admin",
+            "none",
+            ("",),
+            0.0,
+            e.mart,
+            1500,
+        )
+        yield Template(
+            "clone",
+            "CREATE_TABLE",
+            f"CREATE TABLE {e.mart}_AS_OF_{{v}} CLONE {e.mart}\n"
+            f"  AT (TIMESTAMP => '{{d1}} 12:00:00'::TIMESTAMP_LTZ)",
+            "ANALYTICS",
+            "MARTS",
+            "admin",
+            "name",
+            ("1", "2"),
+            0.05,
+            e.mart,
+            1500,
+        )
     for schema in ("MARTS", "REPORTING", "STAGING"):
-        yield Template("clone", "CREATE", f"CREATE OR REPLACE SCHEMA ANALYTICS.{schema}_DEV_{{v}} "
-                       f"CLONE ANALYTICS.{schema}", "ANALYTICS", schema, "admin", "name",
-                       ("1", "2", "3"), 0.02, f"ANALYTICS.{schema}", 5000, weight=0.3)
-    yield Template("clone", "CREATE", "CREATE OR REPLACE DATABASE ANALYTICS_QA CLONE ANALYTICS",
-                   "", "", "admin", "none", ("",), 0.0, "ANALYTICS", 20000, weight=0.05)
+        yield Template(
+            "clone",
+            "CREATE",
+            f"CREATE OR REPLACE SCHEMA ANALYTICS.{schema}_DEV_{{v}} CLONE ANALYTICS.{schema}",
+            "ANALYTICS",
+            schema,
+            "admin",
+            "name",
+            ("1", "2", "3"),
+            0.02,
+            f"ANALYTICS.{schema}",
+            5000,
+            weight=0.3,
+        )
+    yield Template(
+        "clone",
+        "CREATE",
+        "CREATE OR REPLACE DATABASE ANALYTICS_QA CLONE ANALYTICS",
+        "",
+        "",
+        "admin",
+        "none",
+        ("",),
+        0.0,
+        "ANALYTICS",
+        20000,
+        weight=0.05,
+    )
     for e in rng.sample(model.facts, 8):
-        yield Template("rename", "ALTER_TABLE",
-                       f"ALTER TABLE {e.mart}_STAGING_{{v}} SWAP WITH {e.mart}", "ANALYTICS",
-                       "MARTS", "airflow", "name", ("1",), 0.0, e.mart, 400)
-        yield Template("rename", "RENAME_TABLE",
-                       f"ALTER TABLE IF EXISTS {e.agg('DAILY')}_OLD RENAME TO "
-                       f"{e.agg('DAILY')}_ARCHIVE_{{v}}", "ANALYTICS", "REPORTING", "admin",
-                       "name", ("1",), 0.05, e.agg("DAILY"), 400)
+        yield Template(
+            "rename",
+            "ALTER_TABLE",
+            f"ALTER TABLE {e.mart}_STAGING_{{v}} SWAP WITH {e.mart}",
+            "ANALYTICS",
+            "MARTS",
+            "airflow",
+            "name",
+            ("1",),
+            0.0,
+            e.mart,
+            400,
+        )
+        yield Template(
+            "rename",
+            "RENAME_TABLE",
+            f"ALTER TABLE IF EXISTS {e.agg('DAILY')}_OLD RENAME TO {e.agg('DAILY')}_ARCHIVE_{{v}}",
+            "ANALYTICS",
+            "REPORTING",
+            "admin",
+            "name",
+            ("1",),
+            0.05,
+            e.agg("DAILY"),
+            400,
+        )
     for schema in ("ANALYTICS.REPORTING", "ANALYTICS.MARTS", "ML.FEATURE_STORE", "RAW.OMS"):
         for role in ("BI_READER", "ANALYST", "DATA_SCIENTIST"):
-            yield Template("grant", "GRANT",
-                           f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO ROLE {role}", "", "",
-                           "admin", "none", ("",), 0.0, schema, 300)
-            yield Template("grant", "GRANT",
-                           f"GRANT SELECT ON FUTURE TABLES IN SCHEMA {schema} TO ROLE {role}", "",
-                           "", "admin", "none", ("",), 0.0, schema, 300)
-        yield Template("grant", "GRANT", f"GRANT USAGE ON SCHEMA {schema} TO ROLE BI_READER", "",
-                       "", "admin", "none", ("",), 0.0, schema, 200)
+            yield Template(
+                "grant",
+                "GRANT",
+                f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO ROLE {role}",
+                "",
+                "",
+                "admin",
+                "none",
+                ("",),
+                0.0,
+                schema,
+                300,
+            )
+            yield Template(
+                "grant",
+                "GRANT",
+                f"GRANT SELECT ON FUTURE TABLES IN SCHEMA {schema} TO ROLE {role}",
+                "",
+                "",
+                "admin",
+                "none",
+                ("",),
+                0.0,
+                schema,
+                300,
+            )
+        yield Template(
+            "grant",
+            "GRANT",
+            f"GRANT USAGE ON SCHEMA {schema} TO ROLE BI_READER",
+            "",
+            "",
+            "admin",
+            "none",
+            ("",),
+            0.0,
+            schema,
+            200,
+        )
     for e in rng.sample(model.facts, 8):
-        yield Template("grant", "GRANT",
-                       f"GRANT SELECT ON VIEW ANALYTICS.REPORTING.V_{e.plural}_SUMMARY TO ROLE "
-                       f"BI_READER", "", "", "admin", "none", ("",), 0.0, "", 200)
-        yield Template("grant", "REVOKE",
-                       f"REVOKE INSERT, UPDATE ON TABLE {e.mart} FROM ROLE ANALYST", "", "",
-                       "admin", "none", ("",), 0.0, e.mart, 200)
-        yield Template("grant", "GRANT",
-                       f"GRANT OWNERSHIP ON TABLE {e.agg('WEEKLY')} TO ROLE TRANSFORMER "
-                       f"COPY CURRENT GRANTS", "", "", "admin", "none", ("",), 0.0, "", 200)
-    yield Template("grant", "GRANT", "GRANT ROLE ANALYST TO USER {v}", "", "", "admin", "user",
-                   ("ALICE_K",), 0.2, "", 150)
+        yield Template(
+            "grant",
+            "GRANT",
+            f"GRANT SELECT ON VIEW ANALYTICS.REPORTING.V_{e.plural}_SUMMARY TO ROLE BI_READER",
+            "",
+            "",
+            "admin",
+            "none",
+            ("",),
+            0.0,
+            "",
+            200,
+        )
+        yield Template(
+            "grant",
+            "REVOKE",
+            f"REVOKE INSERT, UPDATE ON TABLE {e.mart} FROM ROLE ANALYST",
+            "",
+            "",
+            "admin",
+            "none",
+            ("",),
+            0.0,
+            e.mart,
+            200,
+        )
+        yield Template(
+            "grant",
+            "GRANT",
+            f"GRANT OWNERSHIP ON TABLE {e.agg('WEEKLY')} TO ROLE TRANSFORMER COPY CURRENT GRANTS",
+            "",
+            "",
+            "admin",
+            "none",
+            ("",),
+            0.0,
+            "",
+            200,
+        )
+    yield Template(
+        "grant",
+        "GRANT",
+        "GRANT ROLE ANALYST TO USER {v}",
+        "",
+        "",
+        "admin",
+        "user",
+        ("ALICE_K",),
+        0.2,
+        "",
+        150,
+    )
 
 
 def adhoc(model: Model, rng: random.Random) -> Iterator[Template]:
     """People exploring: short lower-case queries with fresh literals, and misc DDL."""
     for e in model.entities:
         t = rng.choice((e.mart, e.stg, e.raw, e.intermediate("ENRICHED")))
-        yield Template("adhoc", "SELECT",
-                       f"select * from {t.lower()} where {e.key.lower()} = {{v}} limit 100",
-                       "ANALYTICS", "PUBLIC", "analyst", "id", ("42",), 0.7, t, 1500)
+        yield Template(
+            "adhoc",
+            "SELECT",
+            f"select * from {t.lower()} where {e.key.lower()} = {{v}} limit 100",
+            "ANALYTICS",
+            "PUBLIC",
+            "analyst",
+            "id",
+            ("42",),
+            0.7,
+            t,
+            1500,
+        )
         attr = rng.choice(e.attrs)
-        yield Template("adhoc", "SELECT",
-                       f"SELECT {attr}, COUNT(*)\nFROM {e.mart}\nWHERE {attr} ILIKE '%{{v}}%'\n"
-                       f"GROUP BY 1\nORDER BY 2 DESC", "ANALYTICS", "MARTS", "analyst", "str",
-                       ("test",), 0.7, e.mart, 2500)
-        yield Template("adhoc", "SELECT",
-                       f"select count(*), min(event_date), max(event_date) from {e.mart_name} "
-                       f"where updated_at > '{{v}}'", "ANALYTICS", "MARTS", "analyst", "ts",
-                       ("{d} 00:00:00",), 0.7, e.mart, 1200)
+        yield Template(
+            "adhoc",
+            "SELECT",
+            f"SELECT {attr}, COUNT(*)\nFROM {e.mart}\nWHERE {attr} ILIKE '%{{v}}%'\n"
+            f"GROUP BY 1\nORDER BY 2 DESC",
+            "ANALYTICS",
+            "MARTS",
+            "analyst",
+            "str",
+            ("test",),
+            0.7,
+            e.mart,
+            2500,
+        )
+        yield Template(
+            "adhoc",
+            "SELECT",
+            f"select count(*), min(event_date), max(event_date) from {e.mart_name} "
+            f"where updated_at > '{{v}}'",
+            "ANALYTICS",
+            "MARTS",
+            "analyst",
+            "ts",
+            ("{d} 00:00:00",),
+            0.7,
+            e.mart,
+            1200,
+        )
         if rng.random() < 0.5:
-            yield Template("misc_ddl", "CREATE_TABLE",
-                           f"CREATE TABLE IF NOT EXISTS ANALYTICS.SANDBOX.{e.plural}_SAMPLE_{{v}} "
-                           f"AS SELECT * FROM {e.mart} SAMPLE (1)", "ANALYTICS", "SANDBOX",
-                           "analyst", "name", ("1", "2", "3"), 0.1, e.mart, 4000)
-            yield Template("misc_ddl", "DROP",
-                           f"DROP TABLE IF EXISTS ANALYTICS.SANDBOX.{e.plural}_SAMPLE_{{v}}",
-                           "ANALYTICS", "SANDBOX", "analyst", "name", ("1", "2", "3"), 0.1, "", 300)
-            yield Template("misc_ddl", "TRUNCATE_TABLE",
-                           f"TRUNCATE TABLE IF EXISTS {e.agg('DAILY')}", "ANALYTICS",
-                           "REPORTING", "airflow", "none", ("",), 0.0, e.agg("DAILY"), 700)
-            yield Template("misc_ddl", "ALTER_TABLE_ADD_COLUMN",
-                           f"ALTER TABLE {e.stg} ADD COLUMN IF NOT EXISTS NOTE_{{v}} VARCHAR",
-                           "ANALYTICS", "STAGING", "dbt", "name", ("1",), 0.1, e.stg, 400)
-            yield Template("misc_ddl", "CREATE_TABLE",
-                           f"CREATE TEMPORARY TABLE ANALYTICS.STAGING.TMP_{e.plural}_DELTA AS\n"
-                           f"SELECT * FROM {e.raw} WHERE _LOADED_AT >= '{{v}}'",
-                           "ANALYTICS", "STAGING", "airflow", "ts", ("{d1} 00:00:00",), 0.05,
-                           e.raw, 6000)
+            yield Template(
+                "misc_ddl",
+                "CREATE_TABLE",
+                f"CREATE TABLE IF NOT EXISTS ANALYTICS.SANDBOX.{e.plural}_SAMPLE_{{v}} "
+                f"AS SELECT * FROM {e.mart} SAMPLE (1)",
+                "ANALYTICS",
+                "SANDBOX",
+                "analyst",
+                "name",
+                ("1", "2", "3"),
+                0.1,
+                e.mart,
+                4000,
+            )
+            yield Template(
+                "misc_ddl",
+                "DROP",
+                f"DROP TABLE IF EXISTS ANALYTICS.SANDBOX.{e.plural}_SAMPLE_{{v}}",
+                "ANALYTICS",
+                "SANDBOX",
+                "analyst",
+                "name",
+                ("1", "2", "3"),
+                0.1,
+                "",
+                300,
+            )
+            yield Template(
+                "misc_ddl",
+                "TRUNCATE_TABLE",
+                f"TRUNCATE TABLE IF EXISTS {e.agg('DAILY')}",
+                "ANALYTICS",
+                "REPORTING",
+                "airflow",
+                "none",
+                ("",),
+                0.0,
+                e.agg("DAILY"),
+                700,
+            )
+            yield Template(
+                "misc_ddl",
+                "ALTER_TABLE_ADD_COLUMN",
+                f"ALTER TABLE {e.stg} ADD COLUMN IF NOT EXISTS NOTE_{{v}} VARCHAR",
+                "ANALYTICS",
+                "STAGING",
+                "dbt",
+                "name",
+                ("1",),
+                0.1,
+                e.stg,
+                400,
+            )
+            yield Template(
+                "misc_ddl",
+                "CREATE_TABLE",
+                f"CREATE TEMPORARY TABLE ANALYTICS.STAGING.TMP_{e.plural}_DELTA AS\n"
+                f"SELECT * FROM {e.raw} WHERE _LOADED_AT >= '{{v}}'",
+                "ANALYTICS",
+                "STAGING",
+                "airflow",
+                "ts",
+                ("{d1} 00:00:00",),
+                0.05,
+                e.raw,
+                6000,
+            )
 
 
 def noise(model: Model, rng: random.Random) -> Iterator[Template]:
     """What drivers and people send around the real work: no lineage, lots of rows."""
-    schemas = ("ANALYTICS.MARTS", "ANALYTICS.REPORTING", "ANALYTICS.STAGING", "RAW.OMS",
-               "ML.FEATURE_STORE")
+    schemas = (
+        "ANALYTICS.MARTS",
+        "ANALYTICS.REPORTING",
+        "ANALYTICS.STAGING",
+        "RAW.OMS",
+        "ML.FEATURE_STORE",
+    )
     fixed = [
-        ("USE", "USE WAREHOUSE BI_WH"), ("USE", "USE WAREHOUSE TRANSFORM_WH"),
-        ("USE", "USE ROLE ANALYST"), ("USE", "USE ROLE TRANSFORMER"),
-        ("USE", "USE DATABASE ANALYTICS"), ("SELECT", "SELECT 1"),
-        ("SELECT", "SELECT CURRENT_VERSION()"), ("SELECT", "select current_warehouse(), "
-         "current_role(), current_database(), current_schema()"),
+        ("USE", "USE WAREHOUSE BI_WH"),
+        ("USE", "USE WAREHOUSE TRANSFORM_WH"),
+        ("USE", "USE ROLE ANALYST"),
+        ("USE", "USE ROLE TRANSFORMER"),
+        ("USE", "USE DATABASE ANALYTICS"),
+        ("SELECT", "SELECT 1"),
+        ("SELECT", "SELECT CURRENT_VERSION()"),
+        (
+            "SELECT",
+            "select current_warehouse(), current_role(), current_database(), current_schema()",
+        ),
         ("ALTER_SESSION", "ALTER SESSION SET TIMEZONE = 'UTC'"),
         ("ALTER_SESSION", "alter session set quoted_identifiers_ignore_case = false"),
-        ("BEGIN_TRANSACTION", "BEGIN"), ("COMMIT", "COMMIT"), ("ROLLBACK", "ROLLBACK"),
-        ("SHOW", "SHOW WAREHOUSES"), ("SHOW", "SHOW PARAMETERS LIKE 'TIMEZONE' IN SESSION"),
+        ("BEGIN_TRANSACTION", "BEGIN"),
+        ("COMMIT", "COMMIT"),
+        ("ROLLBACK", "ROLLBACK"),
+        ("SHOW", "SHOW WAREHOUSES"),
+        ("SHOW", "SHOW PARAMETERS LIKE 'TIMEZONE' IN SESSION"),
         ("SHOW", "show terse schemas in account"),
     ]
     for qtype, text in fixed:
         yield Template("noise", qtype, text, "", "", "bi", "none", ("",), 0.0, "", 60)
     for schema in schemas:
-        yield Template("noise", "USE", f"USE SCHEMA {schema}", "", "", "dbt", "none", ("",), 0.0,
-                       "", 60)
-        yield Template("noise", "SHOW", f"SHOW TABLES IN SCHEMA {schema}", "", "", "bi", "none",
-                       ("",), 0.0, "", 300)
-        yield Template("noise", "SHOW", f"SHOW TABLES LIKE '{{v}}%' IN SCHEMA {schema}", "", "",
-                       "analyst", "str", ("FCT",), 0.3, "", 300)
-        yield Template("noise", "SHOW", f"SHOW GRANTS ON SCHEMA {schema}", "", "", "admin",
-                       "none", ("",), 0.0, "", 200)
+        yield Template(
+            "noise", "USE", f"USE SCHEMA {schema}", "", "", "dbt", "none", ("",), 0.0, "", 60
+        )
+        yield Template(
+            "noise",
+            "SHOW",
+            f"SHOW TABLES IN SCHEMA {schema}",
+            "",
+            "",
+            "bi",
+            "none",
+            ("",),
+            0.0,
+            "",
+            300,
+        )
+        yield Template(
+            "noise",
+            "SHOW",
+            f"SHOW TABLES LIKE '{{v}}%' IN SCHEMA {schema}",
+            "",
+            "",
+            "analyst",
+            "str",
+            ("FCT",),
+            0.3,
+            "",
+            300,
+        )
+        yield Template(
+            "noise",
+            "SHOW",
+            f"SHOW GRANTS ON SCHEMA {schema}",
+            "",
+            "",
+            "admin",
+            "none",
+            ("",),
+            0.0,
+            "",
+            200,
+        )
     for e in rng.sample(model.entities, 16):
-        yield Template("noise", "DESCRIBE", f"DESCRIBE TABLE {e.mart}", "", "", "bi", "none",
-                       ("",), 0.0, "", 100)
-    yield Template("noise", "ALTER_SESSION",
-                   "ALTER SESSION SET QUERY_TAG = '{{\"job\": \"nightly\", \"run\": \"{v}\"}}'",
-                   "", "", "airflow", "str", ("{dn}",), 0.05, "", 60)
-    yield Template("noise", "LIST_FILES", "LIST @RAW.OMS.OMS_LANDING/orders/{dn}/", "RAW", "OMS",
-                   "loader", "none", ("",), 0.0, "", 900)
+        yield Template(
+            "noise",
+            "DESCRIBE",
+            f"DESCRIBE TABLE {e.mart}",
+            "",
+            "",
+            "bi",
+            "none",
+            ("",),
+            0.0,
+            "",
+            100,
+        )
+    yield Template(
+        "noise",
+        "ALTER_SESSION",
+        'ALTER SESSION SET QUERY_TAG = \'{{"job": "nightly", "run": "{v}"}}\'',
+        "",
+        "",
+        "airflow",
+        "str",
+        ("{dn}",),
+        0.05,
+        "",
+        60,
+    )
+    yield Template(
+        "noise",
+        "LIST_FILES",
+        "LIST @RAW.OMS.OMS_LANDING/orders/{dn}/",
+        "RAW",
+        "OMS",
+        "loader",
+        "none",
+        ("",),
+        0.0,
+        "",
+        900,
+    )
 
 
 # Share of rows for each family. Scheduled families (first block) add up to ~0.8.
 FAMILY_WEIGHTS: dict[str, float] = {
-    "dashboard": 0.31, "cte_window": 0.10, "insert": 0.07, "ctas": 0.05, "merge": 0.03,
-    "update": 0.015, "delete": 0.01, "copy": 0.05, "unload": 0.01, "predict": 0.01,
-    "predict_insert": 0.005, "dataset_version": 0.003, "dt_refresh": 0.005, "view_ddl": 0.02,
+    "dashboard": 0.31,
+    "cte_window": 0.10,
+    "insert": 0.07,
+    "ctas": 0.05,
+    "merge": 0.03,
+    "update": 0.015,
+    "delete": 0.01,
+    "copy": 0.05,
+    "unload": 0.01,
+    "predict": 0.01,
+    "predict_insert": 0.005,
+    "dataset_version": 0.003,
+    "dt_refresh": 0.005,
+    "view_ddl": 0.02,
     "noise": 0.12,
-    "adhoc": 0.08, "dt_ddl": 0.003, "fv_ddl": 0.002, "clone": 0.006, "rename": 0.003,
-    "grant": 0.012, "model": 0.003, "dataset": 0.002, "misc_ddl": 0.03,
+    "adhoc": 0.08,
+    "dt_ddl": 0.003,
+    "fv_ddl": 0.002,
+    "clone": 0.006,
+    "rename": 0.003,
+    "grant": 0.012,
+    "model": 0.003,
+    "dataset": 0.002,
+    "misc_ddl": 0.03,
 }
 BUILDERS: tuple[Callable[[Model, random.Random], Iterator[Template]], ...] = (
-    dashboards, cte_windows, transforms, loads, definitions, ml, admin, adhoc, noise,
+    dashboards,
+    cte_windows,
+    transforms,
+    loads,
+    definitions,
+    ml,
+    admin,
+    adhoc,
+    noise,
 )
 
 
@@ -782,16 +1494,19 @@ def build_templates(model: Model, rng: random.Random) -> tuple[list[Template], l
 # Huge statements
 
 
-def big_statement(model: Model, rng: random.Random, kind: int, target: int,
-                  day: dict[str, str], serial: int) -> tuple[str, str, str, str]:
+def big_statement(
+    model: Model, rng: random.Random, kind: int, target: int, day: dict[str, str], serial: int
+) -> tuple[str, str, str, str]:
     """A 50–200 KB statement: text, query type, database and schema. These are the inputs that
     make parsers slow or recurse deeply, so a benchmark must contain a few."""
     parts: list[str] = []
     size = 0
     if kind == 0:
         e = rng.choice(model.facts)
-        head = (f"SELECT f.{e.key}, f.{e.fks[0]}, f.{e.measures[0]}\nFROM {e.mart} f\n"
-                f"WHERE f.EVENT_DATE >= '{day['d30']}'\n  AND f.{e.fks[0]} IN (")
+        head = (
+            f"SELECT f.{e.key}, f.{e.fks[0]}, f.{e.measures[0]}\nFROM {e.mart} f\n"
+            f"WHERE f.EVENT_DATE >= '{day['d30']}'\n  AND f.{e.fks[0]} IN ("
+        )
         size = len(head)
         base = 10_000_000 + serial * 100_000
         while size < target:
@@ -800,15 +1515,19 @@ def big_statement(model: Model, rng: random.Random, kind: int, target: int,
             size += len(value) + 2
         return head + ", ".join(parts) + ")", "SELECT", "ANALYTICS", "MARTS"
     if kind == 1:
-        head = (f"INSERT INTO ANALYTICS.REPORTING.TABLE_ROW_COUNTS_{serial} "
-                f"(SOURCE_TABLE, PERIOD, ROW_COUNT, TOTAL)\n")
+        head = (
+            f"INSERT INTO ANALYTICS.REPORTING.TABLE_ROW_COUNTS_{serial} "
+            f"(SOURCE_TABLE, PERIOD, ROW_COUNT, TOTAL)\n"
+        )
         size = len(head)
         while size < target:
             e = rng.choice(model.facts)
             table = rng.choice((e.mart, e.agg("DAILY"), e.stg))
-            branch = (f"SELECT '{table}' AS SOURCE_TABLE, EVENT_DATE AS PERIOD, COUNT(*) AS "
-                      f"ROW_COUNT, SUM({e.measures[0]}) AS TOTAL FROM {table} "
-                      f"WHERE EVENT_DATE = '{day['d1']}' GROUP BY EVENT_DATE")
+            branch = (
+                f"SELECT '{table}' AS SOURCE_TABLE, EVENT_DATE AS PERIOD, COUNT(*) AS "
+                f"ROW_COUNT, SUM({e.measures[0]}) AS TOTAL FROM {table} "
+                f"WHERE EVENT_DATE = '{day['d1']}' GROUP BY EVENT_DATE"
+            )
             parts.append(branch)
             size += len(branch) + 11
         return head + "\nUNION ALL\n".join(parts), "INSERT", "ANALYTICS", "REPORTING"
@@ -823,8 +1542,10 @@ def big_statement(model: Model, rng: random.Random, kind: int, target: int,
         exprs.append(expr)
         size += len(name) * 2 + len(expr) + 6
         width += 1
-    text = (f"INSERT INTO ANALYTICS.STAGING.{e.plural}_WIDE_{serial} ({', '.join(names)})\n"
-            f"SELECT {', '.join(exprs)}\nFROM {e.raw}\nWHERE EVENT_DATE = '{day['d']}'")
+    text = (
+        f"INSERT INTO ANALYTICS.STAGING.{e.plural}_WIDE_{serial} ({', '.join(names)})\n"
+        f"SELECT {', '.join(exprs)}\nFROM {e.raw}\nWHERE EVENT_DATE = '{day['d']}'"
+    )
     return text, "INSERT", "ANALYTICS", "STAGING"
 
 
@@ -860,12 +1581,21 @@ def unique_literal(vkind: str, serial: int) -> str:
 
 _ERRORS: tuple[tuple[str, str, float], ...] = (
     ("002003", "SQL compilation error:\nObject '{obj}' does not exist or not authorized.", 0.35),
-    ("001003", "SQL compilation error:\nsyntax error line 1 at position 0 unexpected '{word}'.",
-     0.2),
-    ("000630", "Statement reached its statement or warehouse timeout of 3,600 second(s) and was "
-               "canceled.", 0.15),
-    ("003001", "SQL access control error:\nInsufficient privileges to operate on table '{obj}'",
-     0.1),
+    (
+        "001003",
+        "SQL compilation error:\nsyntax error line 1 at position 0 unexpected '{word}'.",
+        0.2,
+    ),
+    (
+        "000630",
+        "Statement reached its statement or warehouse timeout of 3,600 second(s) and was canceled.",
+        0.15,
+    ),
+    (
+        "003001",
+        "SQL access control error:\nInsufficient privileges to operate on table '{obj}'",
+        0.1,
+    ),
     ("100038", "Numeric value 'N/A' is not recognized", 0.1),
     ("000604", "SQL execution canceled", 0.1),
 )
@@ -873,8 +1603,13 @@ _ERRORS: tuple[tuple[str, str, float], ...] = (
 
 def _mangle(text: str) -> tuple[str, str]:
     """Make a statement that fails to compile the way people's typos do."""
-    for good, bad in ((" FROM ", " FORM "), ("\nFROM ", "\nFORM "), (" from ", " form "),
-                      ("SELECT ", "SELET "), ("select ", "selet ")):
+    for good, bad in (
+        (" FROM ", " FORM "),
+        ("\nFROM ", "\nFORM "),
+        (" from ", " form "),
+        ("SELECT ", "SELET "),
+        ("select ", "selet "),
+    ):
         if good in text:
             return text.replace(good, bad, 1), bad.strip()
     return text + " )", ")"
@@ -941,9 +1676,7 @@ class CsvWriter(RowWriter):
 
     def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
         stamp = self.stamp
-        self.writer.writerows(
-            (*r[:12], stamp(r[12]), stamp(r[13])) for r in rows
-        )
+        self.writer.writerows((*r[:12], stamp(r[12]), stamp(r[13])) for r in rows)
 
     def close(self) -> None:
         self.handle.close()
@@ -977,22 +1710,27 @@ class JsonlWriter(RowWriter):
 class ParquetWriter(RowWriter):
     """Parquet with typed columns (session id int64, UTC timestamps), one row group a chunk."""
 
-    def __init__(self, path: Path, gzipped: bool, start: date, days: int,
-                 group_rows: int = 16384) -> None:
+    def __init__(
+        self, path: Path, gzipped: bool, start: date, days: int, group_rows: int = 16384
+    ) -> None:
         super().__init__(start, days)
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         self.pa = pa
         self.schema = pa.schema(
-            [(c, pa.string()) for c in COLUMNS[:5]] + [("SESSION_ID", pa.int64())]
+            [(c, pa.string()) for c in COLUMNS[:5]]
+            + [("SESSION_ID", pa.int64())]
             + [(c, pa.string()) for c in COLUMNS[6:12]]
-            + [("START_TIME", pa.timestamp("ms", tz="UTC")),
-               ("END_TIME", pa.timestamp("ms", tz="UTC"))]
+            + [
+                ("START_TIME", pa.timestamp("ms", tz="UTC")),
+                ("END_TIME", pa.timestamp("ms", tz="UTC")),
+            ]
         )
         self.gzip = _GzipOut(path) if gzipped else None
-        self.writer = pq.ParquetWriter(self.gzip if self.gzip else str(path), self.schema,
-                                       compression="zstd")
+        self.writer = pq.ParquetWriter(
+            self.gzip if self.gzip else str(path), self.schema, compression="zstd"
+        )
         self.pending: list[tuple[Any, ...]] = []
         self.group_rows = group_rows
 
@@ -1026,8 +1764,11 @@ class ParquetWriter(RowWriter):
             self.gzip.close()
 
 
-WRITERS: dict[str, type[RowWriter]] = {"csv": CsvWriter, "jsonl": JsonlWriter,
-                                       "parquet": ParquetWriter}
+WRITERS: dict[str, type[RowWriter]] = {
+    "csv": CsvWriter,
+    "jsonl": JsonlWriter,
+    "parquet": ParquetWriter,
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1044,7 +1785,11 @@ class Stats:
 
 
 def generate(
-    writer: RowWriter, rows: int, seed: int, days: int, start: date,
+    writer: RowWriter,
+    rows: int,
+    seed: int,
+    days: int,
+    start: date,
     distinct_ratio: float | None,
 ) -> Stats:
     """Write ``rows`` rows, time-ordered over ``days`` days, in chunks of ``CHUNK_ROWS``."""
@@ -1071,7 +1816,8 @@ def generate(
         values = day_values[day]
         if i in big_at:
             text, qtype, db, schema = big_statement(
-                model, rng, stats.big % 3, 50_000 + randrange(150_001), values, stats.big)
+                model, rng, stats.big % 3, 50_000 + randrange(150_001), values, stats.big
+            )
             actor = actors["airflow"][0]
             duration = 60_000 + randrange(600_000)
             main_object = ""
@@ -1086,8 +1832,7 @@ def generate(
                 for _ in range(8):
                     if not fresh or template.vkind not in ("none", "name"):
                         break
-                    template = templates[bisect.bisect_right(cumulative,
-                                                             random_() * total_weight)]
+                    template = templates[bisect.bisect_right(cumulative, random_() * total_weight)]
                 fresh = fresh and template.vkind not in ("none", "name")
             if template.vkind == "none":
                 v = ""
@@ -1114,10 +1859,28 @@ def generate(
             duration = min(duration, 3_600_000)
         session = 17_592_186_040_000 + actor.index * 65_536 + day * 97 + (i & 3)
         minute = start_ms // 60_000
-        query_id = (f"{0x01C28000 + minute:08x}-{clusters[i % 5]}-{rng.getrandbits(16):04x}-0000-"
-                    f"{(i * _ID_MULTIPLIER + id_salt) & _MASK48:012x}")
-        buffer.append((query_id, text, db, schema, qtype, str(session), actor.user, actor.role,
-                       actor.warehouse, status, code, message, start_ms, start_ms + duration))
+        query_id = (
+            f"{0x01C28000 + minute:08x}-{clusters[i % 5]}-{rng.getrandbits(16):04x}-0000-"
+            f"{(i * _ID_MULTIPLIER + id_salt) & _MASK48:012x}"
+        )
+        buffer.append(
+            (
+                query_id,
+                text,
+                db,
+                schema,
+                qtype,
+                str(session),
+                actor.user,
+                actor.role,
+                actor.warehouse,
+                status,
+                code,
+                message,
+                start_ms,
+                start_ms + duration,
+            )
+        )
         stats.by_type[qtype] = stats.by_type.get(qtype, 0) + 1
         if len(buffer) >= CHUNK_ROWS:
             writer.write(buffer)
@@ -1128,8 +1891,9 @@ def generate(
     return stats
 
 
-def _failure(rng: random.Random, text: str, qtype: str,
-             main_object: str) -> tuple[str, str, str, str]:
+def _failure(
+    rng: random.Random, text: str, qtype: str, main_object: str
+) -> tuple[str, str, str, str]:
     code, message, _ = rng.choices(_ERRORS, weights=[w for _, _, w in _ERRORS])[0]
     if code == "001003":
         text, word = _mangle(text)
@@ -1156,11 +1920,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--gzip", action="store_true", help="gzip the output file")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--days", type=int, default=7, help="days the log spans (default 7)")
-    parser.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START,
-                        help=f"first day, local time (default {DEFAULT_START})")
-    parser.add_argument("--distinct-ratio", type=float, default=None, metavar="R",
-                        help="give each row a never-repeated literal with probability R "
-                             "(default: per template, ~80%% of rows repeat)")
+    parser.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        default=DEFAULT_START,
+        help=f"first day, local time (default {DEFAULT_START})",
+    )
+    parser.add_argument(
+        "--distinct-ratio",
+        type=float,
+        default=None,
+        metavar="R",
+        help="give each row a never-repeated literal with probability R "
+        "(default: per template, ~80%% of rows repeat)",
+    )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.rows < 0 or args.days < 1:
@@ -1177,8 +1950,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.quiet:
         seconds = time.perf_counter() - clock
         size = args.out.stat().st_size
-        print(f"{args.out}: {stats.rows} rows, {size / 2**20:.1f} MiB, {stats.failed} failed, "
-              f"{stats.big} huge, {stats.fresh} fresh literals, {seconds:.1f} s", file=sys.stderr)
+        print(
+            f"{args.out}: {stats.rows} rows, {size / 2**20:.1f} MiB, {stats.failed} failed, "
+            f"{stats.big} huge, {stats.fresh} fresh literals, {seconds:.1f} s",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -48,5 +48,9 @@ def iter_rows(path: str, limit: int | None = None) -> Iterator[LogRow]:
                 if limit is not None and seen >= limit:
                     return
                 seen += 1
-                yield LogRow(text or "", database or None, schema or None,
-                             (status or "SUCCESS").upper() == "SUCCESS")
+                yield LogRow(
+                    text or "",
+                    database or None,
+                    schema or None,
+                    (status or "SUCCESS").upper() == "SUCCESS",
+                )

@@ -41,15 +41,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         cpu = args.cpu if args.cpu is not None else max(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {cpu})
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    with open(args.stdout, "wb") as out, \
-            open(args.stderr, "wb") if args.stderr else open(os.devnull, "rb") as err:
+    with (
+        open(args.stdout, "wb") as out,
+        open(args.stderr, "wb") if args.stderr else open(os.devnull, "rb") as err,
+    ):
         clock = time.perf_counter()
-        completed = subprocess.run(command, stdout=out, stderr=err if args.stderr else None,
-                                   env=env, check=False)
+        completed = subprocess.run(
+            command, stdout=out, stderr=err if args.stderr else None, env=env, check=False
+        )
         seconds = time.perf_counter() - clock
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"seconds": seconds, "max_rss_kib": usage.ru_maxrss,
-                      "returncode": completed.returncode}))
+    print(
+        json.dumps(
+            {"seconds": seconds, "max_rss_kib": usage.ru_maxrss, "returncode": completed.returncode}
+        )
+    )
     return 0
 
 

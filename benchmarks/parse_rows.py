@@ -69,8 +69,13 @@ def datahub_parser() -> Parser:
 
     def parse(row: LogRow) -> str:
         result = create_lineage_sql_parsed_result(
-            query=row.text, default_db=row.database, default_schema=row.schema,
-            platform="snowflake", platform_instance=None, env="PROD", graph=None,
+            query=row.text,
+            default_db=row.database,
+            default_schema=row.schema,
+            platform="snowflake",
+            platform_instance=None,
+            env="PROD",
+            graph=None,
         )
         return "error" if result.debug_info.table_error is not None else "ok"
 
@@ -78,7 +83,9 @@ def datahub_parser() -> Parser:
 
 
 PARSERS: dict[str, Callable[[], Parser]] = {
-    "sqlglot": sqlglot_parser, "openlineage": openlineage_parser, "datahub": datahub_parser,
+    "sqlglot": sqlglot_parser,
+    "openlineage": openlineage_parser,
+    "datahub": datahub_parser,
 }
 
 
@@ -102,8 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         counts["parsed"] += 1
         counts[parse(row)] += 1
     finished = time.perf_counter()
-    counts.update(tool=args.tool, import_seconds=round(imported - started, 3),
-                  loop_seconds=round(finished - imported, 3))
+    counts.update(
+        tool=args.tool,
+        import_seconds=round(imported - started, 3),
+        loop_seconds=round(finished - imported, 3),
+    )
     print(json.dumps(counts))
     return 0
 

@@ -27,12 +27,29 @@ ROOT = HERE.parent
 
 
 def env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    return dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    )
 
 
-def generate(out: Path, rows: int, seed: int, days: int, start: date, distinct: float | None = None) -> None:
-    command = [sys.executable, str(HERE / "generate_log.py"), "--rows", str(rows), "--seed", str(seed),
-               "--days", str(days), "--start", start.isoformat(), "--out", str(out), "--quiet"]
+def generate(
+    out: Path, rows: int, seed: int, days: int, start: date, distinct: float | None = None
+) -> None:
+    command = [
+        sys.executable,
+        str(HERE / "generate_log.py"),
+        "--rows",
+        str(rows),
+        "--seed",
+        str(seed),
+        "--days",
+        str(days),
+        "--start",
+        start.isoformat(),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     if distinct is not None:
         command += ["--distinct-ratio", str(distinct)]
     subprocess.run(command, check=True, env=env())
@@ -41,10 +58,26 @@ def generate(out: Path, rows: int, seed: int, days: int, start: date, distinct: 
 def extract(sources: list[Path], out: Path, *extra: str) -> dict:
     """Wall seconds and peak RSS of one `mlineage extract`, measured around the process."""
     completed = subprocess.run(
-        [sys.executable, str(HERE / "measure.py"), "--stdout", str(out.with_suffix(".json")), "--",
-         sys.executable, "-m", "extractor", "extract", *map(str, sources), "--out", str(out), "--json",
-         *extra],
-        check=True, capture_output=True, text=True, env=env(),
+        [
+            sys.executable,
+            str(HERE / "measure.py"),
+            "--stdout",
+            str(out.with_suffix(".json")),
+            "--",
+            sys.executable,
+            "-m",
+            "extractor",
+            "extract",
+            *map(str, sources),
+            "--out",
+            str(out),
+            "--json",
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env(),
     )
     measured = json.loads(completed.stdout)
     measured["summary"] = json.loads(out.with_suffix(".json").read_text())
@@ -62,10 +95,13 @@ def incremental(workdir: Path, rows_per_day: int) -> None:
     base = workdir / "base"
     extract(files[:30], base, "--workers", "1")
     nightly = extract([files[30]], base, "--workers", "1")
-    print(f"incremental: full rebuild of 31 days {full['seconds']:.1f} s "
-          f"({full['summary']['rows_read']} rows); nightly day 31 onto 30 days {nightly['seconds']:.1f} s "
-          f"({nightly['summary']['rows_read']} rows, {nightly['summary']['derived']} derived) "
-          f"= {nightly['seconds'] / full['seconds']:.1%} of a rebuild (target ≤ 10%)")
+    print(
+        f"incremental: full rebuild of 31 days {full['seconds']:.1f} s "
+        f"({full['summary']['rows_read']} rows); "
+        f"nightly day 31 onto 30 days {nightly['seconds']:.1f} s "
+        f"({nightly['summary']['rows_read']} rows, {nightly['summary']['derived']} derived) "
+        f"= {nightly['seconds'] / full['seconds']:.1%} of a rebuild (target ≤ 10%)"
+    )
 
 
 def workers(workdir: Path, rows: int) -> None:
@@ -77,11 +113,28 @@ def workers(workdir: Path, rows: int) -> None:
         out = workdir / f"workers{n}"
         shutil.rmtree(out, ignore_errors=True)
         clock = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "extractor", "extract", str(log), "--out", str(out),
-                        "--workers", str(n), "--json"], check=True, capture_output=True, env=env())
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "extractor",
+                "extract",
+                str(log),
+                "--out",
+                str(out),
+                "--workers",
+                str(n),
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+            env=env(),
+        )
         timings[n] = time.perf_counter() - clock
-    print(f"workers: {rows} rows, ~90% distinct: --workers 1 {timings[1]:.1f} s, --workers 2 "
-          f"{timings[2]:.1f} s = {timings[1] / timings[2]:.2f}x (target ≥ 1.6x)")
+    print(
+        f"workers: {rows} rows, ~90% distinct: --workers 1 {timings[1]:.1f} s, --workers 2 "
+        f"{timings[2]:.1f} s = {timings[1] / timings[2]:.2f}x (target ≥ 1.6x)"
+    )
 
 
 def distinct(workdir: Path, rows: int) -> None:
@@ -97,9 +150,17 @@ def distinct(workdir: Path, rows: int) -> None:
     if not log.exists():
         generate(log, rows, 3, 7, date(2026, 3, 1), distinct=0.9)
     table = csv.read_csv(log, parse_options=csv.ParseOptions(newlines_in_values=True))
-    texts = sorted({t for t, s in zip(table.column("QUERY_TEXT").to_pylist(),
-                                       table.column("EXECUTION_STATUS").to_pylist())
-                    if s == "SUCCESS" and not is_read_only(t)})[:3000]
+    texts = sorted(
+        {
+            t
+            for t, s in zip(
+                table.column("QUERY_TEXT").to_pylist(),
+                table.column("EXECUTION_STATUS").to_pylist(),
+                strict=False,
+            )
+            if s == "SUCCESS" and not is_read_only(t)
+        }
+    )[:3000]
     clock = time.perf_counter()
     for text in texts:
         try:
@@ -111,8 +172,11 @@ def distinct(workdir: Path, rows: int) -> None:
     for text in texts:
         derive_statement(text, Context("ANALYTICS", "PUBLIC"))
     ours = time.perf_counter() - clock
-    print(f"distinct: {len(texts)} distinct write statements: bare sqlglot {len(texts) / bare:.0f}/s, "
-          f"mlineage derive {len(texts) / ours:.0f}/s = {bare / ours:.2f}x (target ≥ 0.8x)")
+    print(
+        f"distinct: {len(texts)} distinct write statements: "
+        f"bare sqlglot {len(texts) / bare:.0f}/s, "
+        f"mlineage derive {len(texts) / ours:.0f}/s = {bare / ours:.2f}x (target ≥ 0.8x)"
+    )
 
 
 def main() -> int:

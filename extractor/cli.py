@@ -30,9 +30,9 @@ from extractor.query import (
     resolve_object,
 )
 from extractor.run import ExtractOptions, RunSummary, extract
+from extractor.sinks import render as render_sink
 from extractor.snowflake_source import SnowflakeSettings, export_query
 from extractor.sources import SourceError
-from extractor.sinks import render as render_sink
 from extractor.visibility import VisibilityError
 
 
@@ -41,14 +41,18 @@ def parse_timestamp(value: str) -> datetime:
     try:
         stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as err:
-        raise click.BadParameter(f"not a timestamp: {value!r} (use ISO 8601, e.g. 2026-11-27T00:00Z)") from err
+        raise click.BadParameter(
+            f"not a timestamp: {value!r} (use ISO 8601, e.g. 2026-11-27T00:00Z)"
+        ) from err
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 class Timestamp(click.ParamType):
     name = "TIMESTAMP"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
         if isinstance(value, datetime):
             return value
         try:
@@ -62,42 +66,93 @@ class Timestamp(click.ParamType):
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
 def cli(verbose: bool) -> None:
     """Lineage from Snowflake query history, offline, as Parquet."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if not verbose:  # the connector's own retry chatter; our one warning per retry says it
         logging.getLogger("snowflake.connector").setLevel(logging.ERROR)
 
 
 @cli.command("extract")
 @click.argument("sources", nargs=-1)
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder; a graph already there is continued.")
-@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="mlineage.toml: `out = DIR` and a [sources.snowflake] section (then SOURCES "
-                   "may be left out).")
-@click.option("--since", "since", metavar="TIMESTAMP|last",
-              help="Only statements that started at or after this; 'last' = the previous run's watermark.")
-@click.option("--until", "until", type=Timestamp(), help="Only statements that started before this.")
-@click.option("--collapse-temporary", is_flag=True,
-              help="Bridge temporary tables (a → tmp → b becomes a → b) instead of keeping them.")
-@click.option("--snapshot", is_flag=True,
-              help="Write a dated snapshot under OUT/snapshots/ and point OUT/latest at it.")
-@click.option("--keep", type=click.IntRange(min=1), help="With --snapshot: keep the last N snapshots.")
-@click.option("--ml-metadata", "ml_metadata", multiple=True, metavar="PATH",
-              help="Model manifests (MANIFEST.yml in <DB.S.MODEL>/versions/<V>/) or *.ml.jsonl "
-                   "records; manifests inside SOURCES folders are read too. Repeatable.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes deriving lineage [default: the cores available].")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Where lineage is derived: this machine, or a Dask cluster (one task per file).")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="With --engine dask: a running scheduler (tcp://host:8786); default: a local cluster.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder; a graph already there is continued.",
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="mlineage.toml: `out = DIR` and a [sources.snowflake] section (then SOURCES "
+    "may be left out).",
+)
+@click.option(
+    "--since",
+    "since",
+    metavar="TIMESTAMP|last",
+    help="Only statements that started at or after this; 'last' = the previous run's watermark.",
+)
+@click.option(
+    "--until", "until", type=Timestamp(), help="Only statements that started before this."
+)
+@click.option(
+    "--collapse-temporary",
+    is_flag=True,
+    help="Bridge temporary tables (a → tmp → b becomes a → b) instead of keeping them.",
+)
+@click.option(
+    "--snapshot",
+    is_flag=True,
+    help="Write a dated snapshot under OUT/snapshots/ and point OUT/latest at it.",
+)
+@click.option(
+    "--keep", type=click.IntRange(min=1), help="With --snapshot: keep the last N snapshots."
+)
+@click.option(
+    "--ml-metadata",
+    "ml_metadata",
+    multiple=True,
+    metavar="PATH",
+    help="Model manifests (MANIFEST.yml in <DB.S.MODEL>/versions/<V>/) or *.ml.jsonl "
+    "records; manifests inside SOURCES folders are read too. Repeatable.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes deriving lineage [default: the cores available].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where lineage is derived: this machine, or a Dask cluster (one task per file).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: a running scheduler (tcp://host:8786); default: a local cluster.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--batch-rows", type=click.IntRange(min=1), default=65536, hidden=True)
 def extract_command(
-    sources: tuple[str, ...], out: Path, since: str | None, until: datetime | None,
-    collapse_temporary: bool, snapshot: bool, keep: int | None, ml_metadata: tuple[str, ...],
-    workers: int | None, engine: str, scheduler: str | None, as_json: bool, batch_rows: int,
+    sources: tuple[str, ...],
+    out: Path,
+    since: str | None,
+    until: datetime | None,
+    collapse_temporary: bool,
+    snapshot: bool,
+    keep: int | None,
+    ml_metadata: tuple[str, ...],
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+    as_json: bool,
+    batch_rows: int,
     config: Path | None,
 ) -> None:
     """Build (or continue) the lineage graph from query-history exports and .sql scripts,
@@ -127,10 +182,19 @@ def extract_command(
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     options = ExtractOptions(
-        sources=sources, out=out, since=None if since in (None, "last") else _since(since),
-        since_last=since == "last", until=until, collapse_temporary=collapse_temporary,
-        snapshot=snapshot, keep=keep, ml_metadata=ml_metadata, batch_rows=batch_rows,
-        workers=workers or _available_cores(), engine=engine, scheduler=scheduler,
+        sources=sources,
+        out=out,
+        since=None if since in (None, "last") else _since(since),
+        since_last=since == "last",
+        until=until,
+        collapse_temporary=collapse_temporary,
+        snapshot=snapshot,
+        keep=keep,
+        ml_metadata=ml_metadata,
+        batch_rows=batch_rows,
+        workers=workers or _available_cores(),
+        engine=engine,
+        scheduler=scheduler,
         snowflake=settings or SnowflakeSettings(),
     )
     progress = _Progress(enabled=sys.stderr.isatty() and not as_json)
@@ -159,7 +223,9 @@ def read_config(path: Path) -> tuple[Path | None, SnowflakeSettings | None]:
     else:
         unknown += [f"sources.{name}" for name in sorted(set(sections) - {"snowflake"})]
     if unknown:
-        raise click.UsageError(f"{path}: unknown key {unknown[0]!r} (known: out, [sources.snowflake])")
+        raise click.UsageError(
+            f"{path}: unknown key {unknown[0]!r} (known: out, [sources.snowflake])"
+        )
     out = document.get("out")
     if out is not None and (not isinstance(out, str) or not out):
         raise click.UsageError(f"{path}: out must be a folder name")
@@ -175,15 +241,33 @@ def read_config(path: Path) -> tuple[Path | None, SnowflakeSettings | None]:
 
 @cli.command("export-query")
 @click.argument("file", type=click.File("w", encoding="utf-8", lazy=True))
-@click.option("--since", "since", type=Timestamp(), required=True,
-              help="Start of the window (the lag is subtracted from it).")
+@click.option(
+    "--since",
+    "since",
+    type=Timestamp(),
+    required=True,
+    help="Start of the window (the lag is subtracted from it).",
+)
 @click.option("--until", "until", type=Timestamp(), help="End of the window (default: open).")
-@click.option("--lag-minutes", type=click.FloatRange(min=0), default=None,
-              help="How late ACCOUNT_USAGE rows may arrive [default: 45, or lag_minutes of --config].")
-@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="mlineage.toml, for lag_minutes of [sources.snowflake].")
-def export_query_command(file: Any, since: datetime, until: datetime | None,
-                         lag_minutes: float | None, config: Path | None) -> None:
+@click.option(
+    "--lag-minutes",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="How late ACCOUNT_USAGE rows may arrive [default: 45, or lag_minutes of --config].",
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="mlineage.toml, for lag_minutes of [sources.snowflake].",
+)
+def export_query_command(
+    file: Any,
+    since: datetime,
+    until: datetime | None,
+    lag_minutes: float | None,
+    config: Path | None,
+) -> None:
     """Write the QUERY_HISTORY query to run where mlineage may not connect (FILE, or - for
     stdout); feed its CSV result to `mlineage extract`.
 
@@ -200,25 +284,54 @@ def export_query_command(file: Any, since: datetime, until: datetime | None,
 
 @cli.command("lineage")
 @click.argument("object_name", metavar="OBJECT")
-@click.option("--graph", "graph_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="An output folder of `mlineage extract`.")
-@click.option("--domain", help="table, view, feature_view, stage, dataset, model (or MODULE), service.")
+@click.option(
+    "--graph",
+    "graph_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An output folder of `mlineage extract`.",
+)
+@click.option(
+    "--domain", help="table, view, feature_view, stage, dataset, model (or MODULE), service."
+)
 @click.option("--version", help="Dataset or model version (default: the latest seen).")
-@click.option("--direction", type=click.Choice(DIRECTIONS, case_sensitive=False), default="downstream",
-              show_default=True)
+@click.option(
+    "--direction",
+    type=click.Choice(DIRECTIONS, case_sensitive=False),
+    default="downstream",
+    show_default=True,
+)
 @click.option("--distance", type=int, default=MAX_DISTANCE, show_default=True, help="1 to 5.")
 @click.option("--database", help="Current database for unqualified names.")
 @click.option("--schema", help="Current schema for unqualified names.")
 @click.option("--at", "at", type=Timestamp(), help="Answer as the graph stood at this time.")
 @click.option("--as-role", "as_role", help="Mask what this role may not see (default: see all).")
-@click.option("--public-view-lineage/--no-public-view-lineage", default=True, show_default=True,
-              help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default since 2025).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
+@click.option(
+    "--public-view-lineage/--no-public-view-lineage",
+    default=True,
+    show_default=True,
+    help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default since 2025).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
 def lineage_command(
-    object_name: str, graph_dir: Path, domain: str | None, version: str | None, direction: str,
-    distance: int, database: str | None, schema: str | None, at: datetime | None,
-    as_role: str | None, public_view_lineage: bool, fmt: str,
+    object_name: str,
+    graph_dir: Path,
+    domain: str | None,
+    version: str | None,
+    direction: str,
+    distance: int,
+    database: str | None,
+    schema: str | None,
+    at: datetime | None,
+    as_role: str | None,
+    public_view_lineage: bool,
+    fmt: str,
 ) -> None:
     """Lineage of one object, with the columns of Snowflake's GET_LINEAGE.
 
@@ -228,8 +341,14 @@ def lineage_command(
     """
     try:
         graph = load_graph(graph_dir)
-        start = resolve_object(graph, object_name, domain, version, database and database.upper(),
-                               schema and schema.upper())
+        start = resolve_object(
+            graph,
+            object_name,
+            domain,
+            version,
+            database and database.upper(),
+            schema and schema.upper(),
+        )
         rows = lineage(graph, start, direction, distance, at, as_role, public_view_lineage)
     except (LineageQueryError, VisibilityError) as err:
         raise click.ClickException(str(err)) from err
@@ -237,15 +356,26 @@ def lineage_command(
 
 
 @cli.command("grants")
-@click.option("--graph", "graph_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="An output folder of `mlineage extract`.")
+@click.option(
+    "--graph",
+    "graph_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An output folder of `mlineage extract`.",
+)
 @click.option("--role", help="Privileges this role holds, itself or through the roles it inherits.")
 @click.option("--object", "object_name", help="Privileges on this object (a dotted name).")
 @click.option("--at", "at", type=Timestamp(), help="Grants in force at this time (default: now).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
-def grants_command(graph_dir: Path, role: str | None, object_name: str | None, at: datetime | None,
-                   fmt: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+def grants_command(
+    graph_dir: Path, role: str | None, object_name: str | None, at: datetime | None, fmt: str
+) -> None:
     """Effective privileges, from the GRANTs, REVOKEs and object creations in the history.
 
     Example:
@@ -256,42 +386,87 @@ def grants_command(graph_dir: Path, role: str | None, object_name: str | None, a
         rows = effective_grants(load_graph(graph_dir), role, object_name, at)
     except LineageQueryError as err:
         raise click.ClickException(str(err)) from err
-    columns = ["privilege", "on_type", "on_name", "grantee_type", "grantee", "via_role",
-               "with_grant_option", "granted_at", "query_id"]
+    columns = [
+        "privilege",
+        "on_type",
+        "on_name",
+        "grantee_type",
+        "grantee",
+        "via_role",
+        "with_grant_option",
+        "granted_at",
+        "query_id",
+    ]
     click.echo(format_rows(rows, columns, fmt), nl=False)
 
 
 @cli.command("render")
 @click.argument("object_name", metavar="[OBJECT]", required=False)
-@click.option("--graph", "graph_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="An output folder of `mlineage extract`.")
-@click.option("--domain",
-              help="With OBJECT: table, view, feature_view, stage, dataset, model, service.")
+@click.option(
+    "--graph",
+    "graph_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An output folder of `mlineage extract`.",
+)
+@click.option(
+    "--domain", help="With OBJECT: table, view, feature_view, stage, dataset, model, service."
+)
 @click.option("--version", help="With OBJECT: dataset or model version (default: the latest seen).")
-@click.option("--direction", type=click.Choice(DIRECTIONS, case_sensitive=False), default="both",
-              show_default=True, help="With OBJECT: which side of it to draw.")
-@click.option("--distance", type=int, default=MAX_DISTANCE, show_default=True,
-              help="With OBJECT: 1 to 5.")
+@click.option(
+    "--direction",
+    type=click.Choice(DIRECTIONS, case_sensitive=False),
+    default="both",
+    show_default=True,
+    help="With OBJECT: which side of it to draw.",
+)
+@click.option(
+    "--distance", type=int, default=MAX_DISTANCE, show_default=True, help="With OBJECT: 1 to 5."
+)
 @click.option("--database", help="Current database for an unqualified OBJECT.")
 @click.option("--schema", help="Current schema for an unqualified OBJECT.")
 @click.option("--at", "at", type=Timestamp(), help="Draw the graph as it stood at this time.")
 @click.option("--as-role", "as_role", help="Mask what this role may not see (default: see all).")
-@click.option("--public-view-lineage/--no-public-view-lineage", default=True, show_default=True,
-              help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default "
-                   "since 2025).")
+@click.option(
+    "--public-view-lineage/--no-public-view-lineage",
+    default=True,
+    show_default=True,
+    help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default since 2025).",
+)
 @click.option("--all-nodes", is_flag=True, help="Whole graph: also objects without any edge.")
-@click.option("--format", "fmt", type=click.Choice(render_sink.FORMATS), default="html",
-              show_default=True)
-@click.option("--collapse-over", type=click.IntRange(min=1), default=render_sink.COLLAPSE_OVER,
-              show_default=True, help="HTML: above this many objects, open on one card per schema.")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here (default: standard output).")
+@click.option(
+    "--format", "fmt", type=click.Choice(render_sink.FORMATS), default="html", show_default=True
+)
+@click.option(
+    "--collapse-over",
+    type=click.IntRange(min=1),
+    default=render_sink.COLLAPSE_OVER,
+    show_default=True,
+    help="HTML: above this many objects, open on one card per schema.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (default: standard output).",
+)
 def render_command(
-    object_name: str | None, graph_dir: Path, domain: str | None, version: str | None,
-    direction: str, distance: int, database: str | None, schema: str | None,
-    at: datetime | None, as_role: str | None, public_view_lineage: bool, all_nodes: bool,
-    fmt: str, collapse_over: int, output: Path | None,
+    object_name: str | None,
+    graph_dir: Path,
+    domain: str | None,
+    version: str | None,
+    direction: str,
+    distance: int,
+    database: str | None,
+    schema: str | None,
+    at: datetime | None,
+    as_role: str | None,
+    public_view_lineage: bool,
+    all_nodes: bool,
+    fmt: str,
+    collapse_over: int,
+    output: Path | None,
 ) -> None:
     """Draw the lineage DAG: the whole graph, or OBJECT's neighbourhood (both directions by
     default, as Snowsight opens it), as a self-contained HTML page, SVG, DOT or Mermaid.
@@ -306,10 +481,17 @@ def render_command(
         graph = load_graph(graph_dir)
         start = None
         if object_name is not None:
-            start = resolve_object(graph, object_name, domain, version,
-                                   database and database.upper(), schema and schema.upper())
-        sub = render_sink.select_subgraph(graph, start, direction, distance, at, as_role,
-                                          public_view_lineage, all_nodes)
+            start = resolve_object(
+                graph,
+                object_name,
+                domain,
+                version,
+                database and database.upper(),
+                schema and schema.upper(),
+            )
+        sub = render_sink.select_subgraph(
+            graph, start, direction, distance, at, as_role, public_view_lineage, all_nodes
+        )
         text = render_sink.render(sub, fmt, collapse_over)
     except (LineageQueryError, VisibilityError) as err:
         raise click.ClickException(str(err)) from err
@@ -338,8 +520,10 @@ def format_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> str
     shown = [c for c in columns if any(r[c] is not None for r in rows)]
     cells = [[_cell(r[c]) for c in shown] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(shown)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip()]
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -391,7 +575,8 @@ def _summary_text(s: RunSummary) -> str:
         f"  skipped, seen before {s.skipped_duplicate}",
         f"  skipped, window      {s.skipped_window}",
         f"  ML metadata records  {s.metadata_records}",
-        f"  errors               {s.errors}" + (f"  (see {s.out / 'errors.parquet'})" if s.errors else ""),
+        f"  errors               {s.errors}"
+        + (f"  (see {s.out / 'errors.parquet'})" if s.errors else ""),
         f"  nodes                {s.nodes}",
         f"  edges                {s.edges}",
         f"  watermark            {s.watermark.isoformat() if s.watermark else '-'}",
@@ -426,5 +611,7 @@ def _log_thread_failure(args: threading.ExceptHookArgs) -> None:
     when the network is gone) is logged in one line, not dumped as a traceback: the failure
     that matters reaches the main thread and its one-line error."""
     logging.getLogger("mlineage").debug(
-        "background thread %s failed: %s", args.thread.name if args.thread else "?",
-        f"{args.exc_type.__name__}: {args.exc_value}".splitlines()[0])
+        "background thread %s failed: %s",
+        args.thread.name if args.thread else "?",
+        f"{args.exc_type.__name__}: {args.exc_value}".splitlines()[0],
+    )

@@ -19,8 +19,15 @@ from extractor.facts import Derived, ErrorRecord
 from extractor.sources import LiveReader, read_sources
 
 TS = pa.timestamp("us", tz="UTC")
-OCCURRENCES = pa.schema([("start_time", TS), ("query_id", pa.string()), ("statement", pa.int32()),
-                         ("role_name", pa.string()), ("user_name", pa.string())])
+OCCURRENCES = pa.schema(
+    [
+        ("start_time", TS),
+        ("query_id", pa.string()),
+        ("statement", pa.int32()),
+        ("role_name", pa.string()),
+        ("user_name", pa.string()),
+    ]
+)
 
 
 @dataclass
@@ -38,22 +45,29 @@ class Counts:
 def _success_mask(batch: pa.RecordBatch) -> pa.Array:
     """EXECUTION_STATUS compared case-insensitively; no status (scripts) is success."""
     status = batch.column("execution_status")
-    return pc.fill_null(pc.or_kleene(pc.is_null(status), pc.equal(pc.utf8_upper(status), "SUCCESS")), True)
+    return pc.fill_null(
+        pc.or_kleene(pc.is_null(status), pc.equal(pc.utf8_upper(status), "SUCCESS")), True
+    )
 
 
 def _window_mask(batch: pa.RecordBatch, since: datetime | None, until: datetime | None) -> pa.Array:
     start = batch.column("start_time")
     mask = pa.array([True] * batch.num_rows)
     if since is not None:
-        mask = pc.and_(mask, pc.or_kleene(pc.is_null(start), pc.greater_equal(start, pa.scalar(since, TS))))
+        mask = pc.and_(
+            mask, pc.or_kleene(pc.is_null(start), pc.greater_equal(start, pa.scalar(since, TS)))
+        )
     if until is not None:
         mask = pc.and_(mask, pc.or_kleene(pc.is_null(start), pc.less(start, pa.scalar(until, TS))))
     return pc.fill_null(mask, True)
 
 
 def reduce_batch(
-    batch: pa.RecordBatch, since: datetime | None, until: datetime | None,
-    cache: StatementCache, counts: Counts,
+    batch: pa.RecordBatch,
+    since: datetime | None,
+    until: datetime | None,
+    cache: StatementCache,
+    counts: Counts,
 ) -> pa.RecordBatch | None:
     counts.rows_read += batch.num_rows
     success = _success_mask(batch)
@@ -69,16 +83,27 @@ def reduce_batch(
         pc.fill_null(in_window.column("schema_name"), "").to_pylist(),
     )
     return pa.record_batch(
-        [in_window.column("start_time"), pc.fill_null(in_window.column("query_id"), ""),
-         pa.array(ids, pa.int32()), in_window.column("role_name"), in_window.column("user_name")],
+        [
+            in_window.column("start_time"),
+            pc.fill_null(in_window.column("query_id"), ""),
+            pa.array(ids, pa.int32()),
+            in_window.column("role_name"),
+            in_window.column("user_name"),
+        ],
         schema=OCCURRENCES,
     )
 
 
 def collect(
-    specs: Sequence[str], since: datetime | None, until: datetime | None, batch_rows: int,
-    cache: StatementCache, counts: Counts, on_error: Callable[[ErrorRecord], None],
-    progress: Callable[[int], None] = lambda rows: None, live: LiveReader | None = None,
+    specs: Sequence[str],
+    since: datetime | None,
+    until: datetime | None,
+    batch_rows: int,
+    cache: StatementCache,
+    counts: Counts,
+    on_error: Callable[[ErrorRecord], None],
+    progress: Callable[[int], None] = lambda rows: None,
+    live: LiveReader | None = None,
 ) -> list[pa.RecordBatch]:
     """Stream the sources in this process (``live`` reads ``snowflake://`` specs)."""
     kept = []
@@ -101,24 +126,31 @@ class PartitionResult:
     counts: Counts = field(default_factory=Counts)
 
 
-def collect_partition(spec: str, since: datetime | None, until: datetime | None,
-                      batch_rows: int) -> PartitionResult:
+def collect_partition(
+    spec: str, since: datetime | None, until: datetime | None, batch_rows: int
+) -> PartitionResult:
     """Worker task: one partition of a log, reduced as ``collect`` does."""
     errors: list[ErrorRecord] = []
     counts = Counts()
     with StatementCache() as cache:
         occurrences = collect([spec], since, until, batch_rows, cache, counts, errors.append)
-        statements = [(key, cache.by_id[i], cache.error_hashes.get(i, ""))
-                      for key, i in sorted(cache.ids.items(), key=lambda item: item[1])]
+        statements = [
+            (key, cache.by_id[i], cache.error_hashes.get(i, ""))
+            for key, i in sorted(cache.ids.items(), key=lambda item: item[1])
+        ]
     return PartitionResult(occurrences, statements, errors, counts)
 
 
 def adopt_partition(result: PartitionResult, cache: StatementCache) -> list[pa.RecordBatch]:
     """Map a partition's local statement ids to this run's."""
-    mapping = pa.array([cache.adopt(key, derived, error_hash)
-                        for key, derived, error_hash in result.statements], pa.int32())
-    return [batch.set_column(2, "statement", pc.take(mapping, batch.column("statement")))
-            for batch in result.occurrences]
+    mapping = pa.array(
+        [cache.adopt(key, derived, error_hash) for key, derived, error_hash in result.statements],
+        pa.int32(),
+    )
+    return [
+        batch.set_column(2, "statement", pc.take(mapping, batch.column("statement")))
+        for batch in result.occurrences
+    ]
 
 
 @dataclass
@@ -137,7 +169,11 @@ class SortedOccurrences:
 def sort_occurrences(batches: Iterable[pa.RecordBatch]) -> SortedOccurrences:
     """(start_time, query_id) order; statements without a time (scripts) come first."""
     table = pa.Table.from_batches(list(batches), schema=OCCURRENCES)
-    keys = pa.table({"time": pc.fill_null(table.column("start_time"), pa.scalar(0, TS)),
-                     "query_id": table.column("query_id")})
+    keys = pa.table(
+        {
+            "time": pc.fill_null(table.column("start_time"), pa.scalar(0, TS)),
+            "query_id": table.column("query_id"),
+        }
+    )
     order = pc.sort_indices(keys, sort_keys=[("time", "ascending"), ("query_id", "ascending")])
     return SortedOccurrences(table, order)

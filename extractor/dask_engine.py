@@ -20,8 +20,13 @@ from extractor.sources import SourceError, expand_sources
 
 
 def collect_with_dask(
-    specs: Sequence[str], since: datetime | None, until: datetime | None, batch_rows: int,
-    cache: StatementCache, counts: Counts, on_error: Callable[[ErrorRecord], None],
+    specs: Sequence[str],
+    since: datetime | None,
+    until: datetime | None,
+    batch_rows: int,
+    cache: StatementCache,
+    counts: Counts,
+    on_error: Callable[[ErrorRecord], None],
     scheduler: str | None = None,
 ) -> list[pa.RecordBatch]:
     try:
@@ -32,8 +37,14 @@ def collect_with_dask(
     cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None)
     try:
         with Client(scheduler or cluster) as client:
-            futures = client.map(collect_partition, files, since=since, until=until,
-                                 batch_rows=batch_rows, pure=False)
+            futures = client.map(
+                collect_partition,
+                files,
+                since=since,
+                until=until,
+                batch_rows=batch_rows,
+                pure=False,
+            )
             results: list[PartitionResult] = client.gather(futures)
     finally:
         if cluster is not None:

@@ -215,8 +215,18 @@ class ErrorRecord:
 
 FACT_TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Lineage, CreateObject, CloneObject, DropObject, UndropObject, RenameObject,
-                SwapObjects, SetProperties, ModelEvent, GrantFact)
+    for cls in (
+        Lineage,
+        CreateObject,
+        CloneObject,
+        DropObject,
+        UndropObject,
+        RenameObject,
+        SwapObjects,
+        SetProperties,
+        ModelEvent,
+        GrantFact,
+    )
 }
 
 
@@ -244,12 +254,15 @@ def derived_to_json(derived: Derived) -> str:
     error = None
     if derived.error is not None:
         error = [derived.error.stage, derived.error.error_type, derived.error.message]
-    return json.dumps([facts, error, derived.statement_kind, derived.literal_free,
-                       derived.context_free], separators=(",", ":"))
+    return json.dumps(
+        [facts, error, derived.statement_kind, derived.literal_free, derived.context_free],
+        separators=(",", ":"),
+    )
 
 
 def derived_from_json(text: str) -> Derived:
     facts, error, kind, literal_free, context_free = json.loads(text)
     decoded = tuple(FACT_TYPES[name](*(_decode(v) for v in values)) for name, values in facts)
-    return Derived(decoded, StatementError(*error) if error else None, kind, literal_free,
-                   context_free)
+    return Derived(
+        decoded, StatementError(*error) if error else None, kind, literal_free, context_free
+    )

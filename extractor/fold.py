@@ -32,8 +32,9 @@ class Occurrence:
     user_name: str = ""
 
 
-def fold(state: LineageGraph, occurrence: Occurrence, facts: Iterable[Fact],
-         deduplicated: bool = False) -> bool:
+def fold(
+    state: LineageGraph, occurrence: Occurrence, facts: Iterable[Fact], deduplicated: bool = False
+) -> bool:
     """Apply one statement's facts. Returns False (and changes nothing) if its query id was
     folded before, so overlapping windows and reruns never count a statement twice. A caller
     that has checked the ids itself, in bulk (``deduplicated``), also records them itself."""
@@ -99,9 +100,12 @@ def resolve_model_version(state: LineageGraph, obj: ObjectName) -> ObjectName:
 
 def _versions_of(state: LineageGraph, obj: ObjectName) -> list[int]:
     """Every version node of a dataset or model (``obj`` named without a version)."""
-    return [k for k in sorted(state.graph.nodes)
-            if (a := state.node(k))["domain"] == obj.domain
-            and (a["database"], a["schema"], a["name"]) == _model_key(obj)]
+    return [
+        k
+        for k in sorted(state.graph.nodes)
+        if (a := state.node(k))["domain"] == obj.domain
+        and (a["database"], a["schema"], a["name"]) == _model_key(obj)
+    ]
 
 
 def _stamp_created(attrs: dict[str, Any], occ: Occurrence) -> None:
@@ -154,7 +158,11 @@ def _apply_feature_store_tags(attrs: dict[str, Any]) -> None:
     or view named ``"NAME$VERSION"`` tagged SNOWML_FEATURE_VIEW_METADATA is the feature view
     NAME@VERSION; a table tagged SNOWML_FEATURE_STORE_OBJECT of type TRAINING_DATA is training
     data. The node keeps its physical name's slot in the index (see graph.name_key)."""
-    tags = {k.rsplit(".", 1)[-1].upper(): v for k, v in attrs["properties"].items() if k.startswith("tag:")}
+    tags = {
+        k.rsplit(".", 1)[-1].upper(): v
+        for k, v in attrs["properties"].items()
+        if k.startswith("tag:")
+    }
     if FEATURE_VIEW_TAG in tags and attrs["domain"] in (f.TABLE, f.VIEW) and "$" in attrs["name"]:
         name, version = attrs["name"].rsplit("$", 1)
         attrs.update(domain=f.FEATURE_VIEW, name=name, version=version)
@@ -174,9 +182,15 @@ def _add_edge(
     graph = state.graph
     if not graph.has_edge(source, target, key=edge_type):
         graph.add_edge(
-            source, target, key=edge_type, operations=set(), query_count=0,
-            first_seen=occ.start_time, first_query_id=occ.query_id,
-            last_seen=occ.start_time, last_query_id=occ.query_id,
+            source,
+            target,
+            key=edge_type,
+            operations=set(),
+            query_count=0,
+            first_seen=occ.start_time,
+            first_query_id=occ.query_id,
+            last_seen=occ.start_time,
+            last_query_id=occ.query_id,
         )
     edge = graph.edges[source, target, edge_type]
     edge["operations"].add(operation)
@@ -203,7 +217,10 @@ def _clone_object(state: LineageGraph, source: int, target_obj: ObjectName, occ:
     if domain == f.FEATURE_VIEW:  # the clone is a table or view until its own tags say more
         domain = f.VIEW if attrs["kind"] in ("view", "secure_view") else f.TABLE
     state.node(target).update(
-        domain=domain, kind=attrs["kind"], status="ACTIVE", deleted_at=None,
+        domain=domain,
+        kind=attrs["kind"],
+        status="ACTIVE",
+        deleted_at=None,
         properties=dict(attrs["properties"]),
     )
     _apply_feature_store_tags(state.node(target))
@@ -214,7 +231,11 @@ def _clone_object(state: LineageGraph, source: int, target_obj: ObjectName, occ:
 
 
 def _clone_schema_contents(
-    state: LineageGraph, database: str, schema: str, new_database: str, new_schema: str,
+    state: LineageGraph,
+    database: str,
+    schema: str,
+    new_database: str,
+    new_schema: str,
     occ: Occurrence,
 ) -> None:
     """One clone edge per live table and view of the schema (stages are not cloned with it)."""
@@ -224,15 +245,19 @@ def _clone_schema_contents(
             continue
         if attrs["kind"] == "temporary":
             continue  # temporary tables are not cloned
-        target = ObjectName(attrs["domain"], new_database, new_schema, attrs["name"], attrs["version"])
+        target = ObjectName(
+            attrs["domain"], new_database, new_schema, attrs["name"], attrs["version"]
+        )
         _clone_object(state, key, target, occ)
 
 
 def _schemas_of(state: LineageGraph, database: str) -> list[str]:
     """Schemas known in a database: declared ones, and those implied by objects inside."""
-    found = {state.node(k)["name"] if state.node(k)["domain"] == f.SCHEMA else state.node(k)["schema"]
-             for k in state.in_container(database)
-             if state.node(k)["status"] == "ACTIVE"}
+    found = {
+        state.node(k)["name"] if state.node(k)["domain"] == f.SCHEMA else state.node(k)["schema"]
+        for k in state.in_container(database)
+        if state.node(k)["status"] == "ACTIVE"
+    }
     return sorted(s for s in found if s)
 
 
@@ -240,18 +265,36 @@ def apply_clone(state: LineageGraph, occ: Occurrence, fact: f.CloneObject) -> No
     source = _resolve(state, fact.source)
     if fact.source.domain == f.SCHEMA:
         _clone_object(state, source, fact.target, occ)
-        _clone_schema_contents(state, fact.source.database, fact.source.name,
-                               fact.target.database, fact.target.name, occ)
+        _clone_schema_contents(
+            state,
+            fact.source.database,
+            fact.source.name,
+            fact.target.database,
+            fact.target.name,
+            occ,
+        )
     elif fact.source.domain == f.DATABASE:
         _clone_object(state, source, fact.target, occ)
         for schema in _schemas_of(state, fact.source.name):
             schema_source = _resolve(state, ObjectName(f.SCHEMA, fact.source.name, "", schema))
-            _clone_object(state, schema_source, ObjectName(f.SCHEMA, fact.target.name, "", schema), occ)
+            _clone_object(
+                state, schema_source, ObjectName(f.SCHEMA, fact.target.name, "", schema), occ
+            )
             _clone_schema_contents(state, fact.source.name, schema, fact.target.name, schema, occ)
     else:
         target = fact.target
-        _clone_object(state, source, ObjectName(state.node(source)["domain"], target.database,
-                                                target.schema, target.name, target.version), occ)
+        _clone_object(
+            state,
+            source,
+            ObjectName(
+                state.node(source)["domain"],
+                target.database,
+                target.schema,
+                target.name,
+                target.version,
+            ),
+            occ,
+        )
 
 
 def _contents(state: LineageGraph, obj: ObjectName) -> list[int]:
@@ -328,14 +371,18 @@ def _rename_node(state: LineageGraph, key: int, new: ObjectName) -> None:
     old_id = format_node_id(old.domain, old.database, old.schema, old.name, old.version)
     attrs["previous_names"] = [*attrs["previous_names"], old_id]
     attrs.update(database=new.database, schema=new.schema, name=new.name)
-    state.names[name_key(ObjectName(attrs["domain"], new.database, new.schema, new.name, new.version))] = key
+    state.names[
+        name_key(ObjectName(attrs["domain"], new.database, new.schema, new.name, new.version))
+    ] = key
 
 
 def _moves(state: LineageGraph, obj: ObjectName, new: ObjectName) -> list[tuple[int, ObjectName]]:
     """Every node a rename of ``obj`` to ``new`` moves: the object, and a container's contents."""
     key = _resolve(state, obj)
     attrs = state.node(key)
-    moves = [(key, ObjectName(attrs["domain"], new.database, new.schema, new.name, attrs["version"]))]
+    moves = [
+        (key, ObjectName(attrs["domain"], new.database, new.schema, new.name, attrs["version"]))
+    ]
     for inner in _contents(state, obj):
         a = state.node(inner)
         if obj.domain == f.SCHEMA:
@@ -353,7 +400,9 @@ def apply_rename(state: LineageGraph, occ: Occurrence, fact: f.RenameObject) -> 
         for key in _versions_of(state, fact.old):
             version = state.node(key)["version"]
             new = fact.new
-            _rename_node(state, key, ObjectName(new.domain, new.database, new.schema, new.name, version))
+            _rename_node(
+                state, key, ObjectName(new.domain, new.database, new.schema, new.name, version)
+            )
         if _model_key(fact.old) in state.models:
             state.models[_model_key(fact.new)] = state.models.pop(_model_key(fact.old))
         return
@@ -385,9 +434,10 @@ def apply_properties(state: LineageGraph, occ: Occurrence, fact: f.SetProperties
 
 def apply_model_event(state: LineageGraph, occ: Occurrence, fact: f.ModelEvent) -> None:
     info = state.models.setdefault(_model_key(fact.model), ModelVersions())
-    version = resolve_model_version(state, ObjectName(f.MODEL, fact.model.database,
-                                                      fact.model.schema, fact.model.name,
-                                                      fact.version)).version
+    version = resolve_model_version(
+        state,
+        ObjectName(f.MODEL, fact.model.database, fact.model.schema, fact.model.name, fact.version),
+    ).version
     if fact.action == "set_default":
         info.default = version
     elif fact.action == "set_alias":
@@ -395,8 +445,9 @@ def apply_model_event(state: LineageGraph, occ: Occurrence, fact: f.ModelEvent) 
     elif fact.action == "unset_alias":
         info.aliases = {a: v for a, v in info.aliases.items() if v != version}
     elif fact.action == "commit":
-        key = state.find(ObjectName(f.MODEL, fact.model.database, fact.model.schema,
-                                    fact.model.name, version))
+        key = state.find(
+            ObjectName(f.MODEL, fact.model.database, fact.model.schema, fact.model.name, version)
+        )
         if key is not None:
             state.node(key)["kind"] = "model_version"
 
@@ -432,8 +483,10 @@ def collapse_temporary(state: LineageGraph) -> nx.MultiDiGraph:
                 bridged = {
                     "operations": set(into["operations"]) | set(out["operations"]),
                     "query_count": min(into["query_count"], out["query_count"]),
-                    "first_seen": out["first_seen"], "first_query_id": out["first_query_id"],
-                    "last_seen": out["last_seen"], "last_query_id": out["last_query_id"],
+                    "first_seen": out["first_seen"],
+                    "first_query_id": out["first_query_id"],
+                    "last_seen": out["last_seen"],
+                    "last_query_id": out["last_query_id"],
                 }
                 if graph.has_edge(source, target, key=edge_type):
                     existing = graph.edges[source, target, edge_type]

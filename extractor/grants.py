@@ -29,12 +29,27 @@ if TYPE_CHECKING:
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Grant object kinds naming the same namespace as a node's domain.
-TABLE_KINDS = frozenset({"TABLE", "VIEW", "DYNAMIC TABLE", "MATERIALIZED VIEW", "EXTERNAL TABLE",
-                         "ICEBERG TABLE", "HYBRID TABLE", "EVENT TABLE"})
+TABLE_KINDS = frozenset(
+    {
+        "TABLE",
+        "VIEW",
+        "DYNAMIC TABLE",
+        "MATERIALIZED VIEW",
+        "EXTERNAL TABLE",
+        "ICEBERG TABLE",
+        "HYBRID TABLE",
+        "EVENT TABLE",
+    }
+)
 DOMAIN_KINDS: dict[str, frozenset[str]] = {
-    f.TABLE: TABLE_KINDS, f.VIEW: TABLE_KINDS, f.FEATURE_VIEW: TABLE_KINDS,
-    f.STAGE: frozenset({"STAGE"}), f.DATASET: frozenset({"DATASET"}), f.MODEL: frozenset({"MODEL"}),
-    f.SERVICE: frozenset({"SERVICE"}), f.SCHEMA: frozenset({"SCHEMA"}),
+    f.TABLE: TABLE_KINDS,
+    f.VIEW: TABLE_KINDS,
+    f.FEATURE_VIEW: TABLE_KINDS,
+    f.STAGE: frozenset({"STAGE"}),
+    f.DATASET: frozenset({"DATASET"}),
+    f.MODEL: frozenset({"MODEL"}),
+    f.SERVICE: frozenset({"SERVICE"}),
+    f.SCHEMA: frozenset({"SCHEMA"}),
     f.DATABASE: frozenset({"DATABASE"}),
 }
 
@@ -43,9 +58,14 @@ def object_kind(attrs: dict[str, Any]) -> str:
     """The grant kind that names a node (``DYNAMIC TABLE``, ``VIEW``, ``MODEL``, …)."""
     domain, kind = attrs["domain"], attrs["kind"]
     if domain in (f.TABLE, f.FEATURE_VIEW):
-        return {"dynamic_table": "DYNAMIC TABLE", "external_table": "EXTERNAL TABLE",
-                "view": "VIEW", "secure_view": "VIEW", "materialized_view": "MATERIALIZED VIEW",
-                "recursive_view": "VIEW"}.get(kind, "TABLE")
+        return {
+            "dynamic_table": "DYNAMIC TABLE",
+            "external_table": "EXTERNAL TABLE",
+            "view": "VIEW",
+            "secure_view": "VIEW",
+            "materialized_view": "MATERIALIZED VIEW",
+            "recursive_view": "VIEW",
+        }.get(kind, "TABLE")
     if domain == f.VIEW:
         return "MATERIALIZED VIEW" if kind == "materialized_view" else "VIEW"
     return domain.upper()
@@ -68,13 +88,29 @@ def kinds_match(granted_kind: str, attrs: dict[str, Any]) -> bool:
     return granted_kind in DOMAIN_KINDS.get(attrs["domain"], frozenset())
 
 
-def _row(occ: Occurrence, action: str, privilege: str, on_type: str, on_name: str,
-         grantee_type: str, grantee: str, with_grant_option: bool = False) -> dict[str, Any]:
+def _row(
+    occ: Occurrence,
+    action: str,
+    privilege: str,
+    on_type: str,
+    on_name: str,
+    grantee_type: str,
+    grantee: str,
+    with_grant_option: bool = False,
+) -> dict[str, Any]:
     return {
-        "action": action, "privilege": privilege, "on_type": on_type, "on_name": on_name,
-        "grantee_type": grantee_type, "grantee": grantee, "with_grant_option": with_grant_option,
-        "query_id": occ.query_id, "granted_at": occ.start_time, "revoked_at": None,
-        "role_name": occ.role_name or None, "user_name": occ.user_name or None,
+        "action": action,
+        "privilege": privilege,
+        "on_type": on_type,
+        "on_name": on_name,
+        "grantee_type": grantee_type,
+        "grantee": grantee,
+        "with_grant_option": with_grant_option,
+        "query_id": occ.query_id,
+        "granted_at": occ.start_time,
+        "revoked_at": None,
+        "role_name": occ.role_name or None,
+        "user_name": occ.user_name or None,
     }
 
 
@@ -90,8 +126,16 @@ def _add(state: LineageGraph, row: dict[str, Any]) -> None:
     holds changes nothing in Snowflake, and a nightly CREATE OR REPLACE that gets the same FUTURE
     grants again must not add a row a night."""
     for held in _open(state, row["on_name"]):
-        if (held["privilege"], held["grantee_type"], held["grantee"], held["action"] == "FUTURE") == (
-            row["privilege"], row["grantee_type"], row["grantee"], row["action"] == "FUTURE"
+        if (
+            held["privilege"],
+            held["grantee_type"],
+            held["grantee"],
+            held["action"] == "FUTURE",
+        ) == (
+            row["privilege"],
+            row["grantee_type"],
+            row["grantee"],
+            row["action"] == "FUTURE",
         ) and _same_object(held, row["on_type"], row["on_name"]):
             held["with_grant_option"] = held["with_grant_option"] or row["with_grant_option"]
             return
@@ -104,7 +148,7 @@ def _open(state: LineageGraph, name: str | None = None) -> list[dict[str, Any]]:
     """Grants in force, on the object (or container) ``name`` when given: looked up in an index
     by name, kept beside ``state.grants`` and extended as rows are added (or loaded)."""
     index = state.grant_index
-    for row in state.grants[state.grants_indexed:]:
+    for row in state.grants[state.grants_indexed :]:
         index.setdefault(row["on_name"], []).append(row)
     state.grants_indexed = len(state.grants)
     rows = state.grants if name is None else index.get(name, [])
@@ -122,16 +166,21 @@ def _container_of(attrs: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     if attrs["domain"] == f.SCHEMA:
         return [("DATABASE", dotted_name("", "", attrs["database"]))]
-    return [("SCHEMA", dotted_name(attrs["database"], "", attrs["schema"])),
-            ("DATABASE", dotted_name("", "", attrs["database"]))]
+    return [
+        ("SCHEMA", dotted_name(attrs["database"], "", attrs["schema"])),
+        ("DATABASE", dotted_name("", "", attrs["database"])),
+    ]
 
 
 def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
     """A new object: its creator's role owns it, and FUTURE grants of its container apply."""
     attrs = state.node(key)
     kind, name = grant_object(attrs)
-    owners = [g for g in _open(state, name) if g["privilege"] == "OWNERSHIP"
-              and kinds_match(g["on_type"], attrs)]
+    owners = [
+        g
+        for g in _open(state, name)
+        if g["privilege"] == "OWNERSHIP" and kinds_match(g["on_type"], attrs)
+    ]
     if occ.role_name and not any(g["grantee"] == occ.role_name for g in owners):
         for old in owners:
             _revoke(old, occ)
@@ -139,12 +188,28 @@ def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
     if not state.future_grants:
         return
     for container_type, container in _container_of(attrs):
-        matching = [g for g in _open(state, container) if g["action"] == "FUTURE"
-                    and kinds_match(g["on_type"], attrs) and container_type_of(container) == container_type]
+        matching = [
+            g
+            for g in _open(state, container)
+            if g["action"] == "FUTURE"
+            and kinds_match(g["on_type"], attrs)
+            and container_type_of(container) == container_type
+        ]
         if matching:  # schema-level future grants take precedence over the database's
             for g in matching:
-                _add(state, _row(occ, "FUTURE", g["privilege"], kind, name,
-                                 g["grantee_type"], g["grantee"], g["with_grant_option"]))
+                _add(
+                    state,
+                    _row(
+                        occ,
+                        "FUTURE",
+                        g["privilege"],
+                        kind,
+                        name,
+                        g["grantee_type"],
+                        g["grantee"],
+                        g["with_grant_option"],
+                    ),
+                )
             break
 
 
@@ -159,8 +224,19 @@ def apply_grant(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> None
         return
     if fact.scope == "FUTURE":
         for privilege in fact.privileges:
-            _add(state, _row(occ, "FUTURE", privilege, fact.on_type, fact.container,
-                             fact.grantee_type, fact.grantee, fact.with_grant_option))
+            _add(
+                state,
+                _row(
+                    occ,
+                    "FUTURE",
+                    privilege,
+                    fact.on_type,
+                    fact.container,
+                    fact.grantee_type,
+                    fact.grantee,
+                    fact.with_grant_option,
+                ),
+            )
         return
     targets = _targets(state, fact)
     if "OWNERSHIP" in fact.privileges:
@@ -172,8 +248,19 @@ def apply_grant(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> None
                     _revoke(g, occ)
     for on_type, on_name in targets:
         for privilege in fact.privileges:
-            _add(state, _row(occ, "GRANT", privilege, on_type, on_name, fact.grantee_type,
-                             fact.grantee, fact.with_grant_option))
+            _add(
+                state,
+                _row(
+                    occ,
+                    "GRANT",
+                    privilege,
+                    on_type,
+                    on_name,
+                    fact.grantee_type,
+                    fact.grantee,
+                    fact.with_grant_option,
+                ),
+            )
 
 
 def _targets(state: LineageGraph, fact: f.GrantFact) -> list[tuple[str, str]]:
@@ -187,8 +274,11 @@ def _targets(state: LineageGraph, fact: f.GrantFact) -> list[tuple[str, str]]:
         keys = state.in_container(parts[0])
     else:
         return []
-    found = {grant_object(state.node(k)) for k in keys
-             if state.node(k)["status"] == "ACTIVE" and kinds_match(fact.on_type, state.node(k))}
+    found = {
+        grant_object(state.node(k))
+        for k in keys
+        if state.node(k)["status"] == "ACTIVE" and kinds_match(fact.on_type, state.node(k))
+    }
     return sorted(found)
 
 
@@ -197,7 +287,7 @@ def _split_dotted(dotted: str) -> list[str]:
     parts, current, quoted, i = [], "", False, 0
     while i < len(dotted):
         char = dotted[i]
-        if char == '"' and quoted and dotted[i + 1:i + 2] == '"':
+        if char == '"' and quoted and dotted[i + 1 : i + 2] == '"':
             current += '"'
             i += 1
         elif char == '"':
@@ -235,7 +325,17 @@ def _apply_revoke(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> No
 def public_rows(state: LineageGraph) -> list[dict[str, Any]]:
     """grants.parquet rows, sorted, without fold's private keys."""
     rows = [dict(g) for g in state.grants]
-    rows.sort(key=lambda r: (r["granted_at"] is not None, r["granted_at"] or 0, r["query_id"],
-                             r["action"], r["on_type"], r["on_name"], r["privilege"],
-                             r["grantee_type"], r["grantee"]))
+    rows.sort(
+        key=lambda r: (
+            r["granted_at"] is not None,
+            r["granted_at"] or 0,
+            r["query_id"],
+            r["action"],
+            r["on_type"],
+            r["on_name"],
+            r["privilege"],
+            r["grantee_type"],
+            r["grantee"],
+        )
+    )
     return rows

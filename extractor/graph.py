@@ -91,8 +91,12 @@ class LineageGraph:
 
     def all_folded_ids(self) -> pa.Array:
         """Every query id folded so far, sorted and unique (for ``_state/query_ids.parquet``)."""
-        ids = pa.concat_arrays([pa.array(sorted(self.seen_query_ids), pa.string()),
-                                *(a.cast(pa.string()) for a in self.folded_ids)])
+        ids = pa.concat_arrays(
+            [
+                pa.array(sorted(self.seen_query_ids), pa.string()),
+                *(a.cast(pa.string()) for a in self.folded_ids),
+            ]
+        )
         unique = pc.unique(ids)
         return unique.take(pc.sort_indices(unique))
 

@@ -80,7 +80,9 @@ def find_metadata(specs: Sequence[str]) -> list[Path]:
                 found.update(path.rglob(name))
             for suffix in METADATA_SUFFIXES:
                 found.update(path.rglob(f"*{suffix}"))
-        elif path.is_file() and (path.name in MANIFEST_NAMES or path.name.endswith(METADATA_SUFFIXES)):
+        elif path.is_file() and (
+            path.name in MANIFEST_NAMES or path.name.endswith(METADATA_SUFFIXES)
+        ):
             found.add(path)
     return sorted(found)
 
@@ -99,7 +101,9 @@ def expand_metadata_option(specs: Sequence[str]) -> list[Path]:
     return sorted(paths)
 
 
-def read_metadata(paths: Sequence[Path], on_error: Callable[[ErrorRecord], None]) -> Iterator[Metadata]:
+def read_metadata(
+    paths: Sequence[Path], on_error: Callable[[ErrorRecord], None]
+) -> Iterator[Metadata]:
     """Records from each file; a bad file or record becomes an error record, never fatal."""
     for path in paths:
         try:
@@ -113,7 +117,9 @@ def read_metadata(paths: Sequence[Path], on_error: Callable[[ErrorRecord], None]
             yield from _read_records(path, text, on_error)
 
 
-def _error(on_error: Callable[[ErrorRecord], None], path: Path, text: str, kind: str, message: str) -> None:
+def _error(
+    on_error: Callable[[ErrorRecord], None], path: Path, text: str, kind: str, message: str
+) -> None:
     on_error(ErrorRecord(f"metadata:{path.name}", None, "metadata", kind, message, text_hash(text)))
 
 
@@ -125,11 +131,18 @@ def _model_from_path(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def _read_manifest(path: Path, text: str, on_error: Callable[[ErrorRecord], None]) -> Iterator[Metadata]:
+def _read_manifest(
+    path: Path, text: str, on_error: Callable[[ErrorRecord], None]
+) -> Iterator[Metadata]:
     named = _model_from_path(path)
     if named is None:
-        _error(on_error, path, text, "bad_layout",
-               f"{path}: a manifest must sit in <DB.SCHEMA.MODEL>/versions/<VERSION>/")
+        _error(
+            on_error,
+            path,
+            text,
+            "bad_layout",
+            f"{path}: a manifest must sit in <DB.SCHEMA.MODEL>/versions/<VERSION>/",
+        )
         return
     try:
         manifest = yaml.safe_load(text)
@@ -152,15 +165,25 @@ def _lineage_sources(
     sources = []
     for entry in entries:
         if not isinstance(entry, dict) or not entry.get("type") or not entry.get("entity"):
-            _error(on_error, path, text, "bad_manifest",
-                   f"{path.name}: a lineage source needs a type and an entity: {entry!r}"[:300])
+            _error(
+                on_error,
+                path,
+                text,
+                "bad_manifest",
+                f"{path.name}: a lineage source needs a type and an entity: {entry!r}"[:300],
+            )
             continue
-        sources.append(LineageSource(str(entry["type"]).upper(), str(entry["entity"]),
-                                     str(entry.get("version") or "")))
+        sources.append(
+            LineageSource(
+                str(entry["type"]).upper(), str(entry["entity"]), str(entry.get("version") or "")
+            )
+        )
     return tuple(sources)
 
 
-def _read_records(path: Path, text: str, on_error: Callable[[ErrorRecord], None]) -> Iterator[Metadata]:
+def _read_records(
+    path: Path, text: str, on_error: Callable[[ErrorRecord], None]
+) -> Iterator[Metadata]:
     """JSON Lines: ``{"type": "model_version", "model", "version", "lineage_sources"}``,
     ``{"type": "tag", "object", "domain", "tag", "value"}``, or a TAG_REFERENCES row
     (``OBJECT_DATABASE, OBJECT_SCHEMA, OBJECT_NAME, DOMAIN, TAG_DATABASE, TAG_SCHEMA, TAG_NAME,
@@ -180,19 +203,39 @@ def _read_records(path: Path, text: str, on_error: Callable[[ErrorRecord], None]
         kind = str(keys.get("type", "")).lower()
         if kind == "model_version" and keys.get("model") and keys.get("version"):
             sources = _lineage_sources(keys.get("lineage_sources") or [], path, line, on_error)
-            yield ModelVersionMetadata(str(keys["model"]), str(keys["version"]), sources,
-                                       f"{path}:{number}")
+            yield ModelVersionMetadata(
+                str(keys["model"]), str(keys["version"]), sources, f"{path}:{number}"
+            )
         elif kind == "tag" and keys.get("object") and keys.get("tag"):
-            yield TagMetadata(str(keys["object"]), str(keys.get("domain") or "TABLE").upper(),
-                              str(keys["tag"]), str(keys.get("value") or ""), f"{path}:{number}")
+            yield TagMetadata(
+                str(keys["object"]),
+                str(keys.get("domain") or "TABLE").upper(),
+                str(keys["tag"]),
+                str(keys.get("value") or ""),
+                f"{path}:{number}",
+            )
         elif keys.get("object_name") and keys.get("tag_name"):
-            obj = ".".join(_quoted(str(keys[k])) for k in ("object_database", "object_schema", "object_name"))
-            tag = ".".join(_quoted(str(keys[k])) for k in ("tag_database", "tag_schema", "tag_name"))
-            yield TagMetadata(obj, str(keys.get("domain") or "TABLE").upper(), tag,
-                              str(keys.get("tag_value") or ""), f"{path}:{number}")
+            obj = ".".join(
+                _quoted(str(keys[k])) for k in ("object_database", "object_schema", "object_name")
+            )
+            tag = ".".join(
+                _quoted(str(keys[k])) for k in ("tag_database", "tag_schema", "tag_name")
+            )
+            yield TagMetadata(
+                obj,
+                str(keys.get("domain") or "TABLE").upper(),
+                tag,
+                str(keys.get("tag_value") or ""),
+                f"{path}:{number}",
+            )
         else:
-            _error(on_error, path, line, "bad_record",
-                   f"{path.name}:{number}: neither a model_version, a tag nor a TAG_REFERENCES row")
+            _error(
+                on_error,
+                path,
+                line,
+                "bad_record",
+                f"{path.name}:{number}: neither a model_version, a tag nor a TAG_REFERENCES row",
+            )
 
 
 def _quoted(part: str) -> str:

@@ -70,8 +70,25 @@ def fingerprint(text: str) -> str:
 # Statements that read or inspect and never write: derive would give them no facts, so they are
 # not parsed at all (about half of a real query log). https://docs.snowflake.com/en/sql-reference/sql-all
 READ_ONLY_KEYWORDS = frozenset(
-    {"SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "EXPLAIN", "LIST", "LS", "GET", "USE",
-     "BEGIN", "START", "COMMIT", "ROLLBACK", "VALUES", "FROM", "TABLE"}
+    {
+        "SELECT",
+        "WITH",
+        "SHOW",
+        "DESC",
+        "DESCRIBE",
+        "EXPLAIN",
+        "LIST",
+        "LS",
+        "GET",
+        "USE",
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "ROLLBACK",
+        "VALUES",
+        "FROM",
+        "TABLE",
+    }
 )
 
 

@@ -43,11 +43,24 @@ DOMAIN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 COLUMNS = (
-    "SOURCE_OBJECT_DOMAIN", "SOURCE_OBJECT_DATABASE", "SOURCE_OBJECT_SCHEMA", "SOURCE_OBJECT_NAME",
-    "SOURCE_OBJECT_VERSION", "SOURCE_STATUS",
-    "TARGET_OBJECT_DOMAIN", "TARGET_OBJECT_DATABASE", "TARGET_OBJECT_SCHEMA", "TARGET_OBJECT_NAME",
-    "TARGET_OBJECT_VERSION", "TARGET_STATUS",
-    "DISTANCE", "EDGE_TYPE", "OPERATION", "PROCESS", "FIRST_SEEN", "LAST_SEEN",
+    "SOURCE_OBJECT_DOMAIN",
+    "SOURCE_OBJECT_DATABASE",
+    "SOURCE_OBJECT_SCHEMA",
+    "SOURCE_OBJECT_NAME",
+    "SOURCE_OBJECT_VERSION",
+    "SOURCE_STATUS",
+    "TARGET_OBJECT_DOMAIN",
+    "TARGET_OBJECT_DATABASE",
+    "TARGET_OBJECT_SCHEMA",
+    "TARGET_OBJECT_NAME",
+    "TARGET_OBJECT_VERSION",
+    "TARGET_STATUS",
+    "DISTANCE",
+    "EDGE_TYPE",
+    "OPERATION",
+    "PROCESS",
+    "FIRST_SEEN",
+    "LAST_SEEN",
 )
 
 
@@ -106,7 +119,9 @@ def load_graph(folder: Path) -> Graph:
     if not (folder / "nodes.parquet").is_file() and (folder / "latest" / "nodes.parquet").is_file():
         folder = folder / "latest"
     if not (folder / "nodes.parquet").is_file():
-        raise LineageQueryError(f"{folder}: no lineage graph here (run `mlineage extract … --out {folder}`)")
+        raise LineageQueryError(
+            f"{folder}: no lineage graph here (run `mlineage extract … --out {folder}`)"
+        )
     nodes = {}
     for row in pq.read_table(folder / "nodes.parquet").to_pylist():
         row["previous_names"] = tuple(row["previous_names"] or ())
@@ -141,24 +156,33 @@ def _name_parts(text: str) -> list[str]:
 
 
 def resolve_object(
-    graph: Graph, name: str, domain: str | None = None, version: str | None = None,
-    database: str | None = None, schema: str | None = None,
+    graph: Graph,
+    name: str,
+    domain: str | None = None,
+    version: str | None = None,
+    database: str | None = None,
+    schema: str | None = None,
 ) -> Node:
     """The node ``name`` names, as Snowflake resolves it: unqualified parts come from
     ``database``/``schema`` when given; otherwise a unique match on the trailing parts."""
     domains = DOMAIN_ALIASES.get(domain.lower()) if domain else None
     if domain and domains is None:
-        raise LineageQueryError(f"unknown domain {domain!r}; use one of {', '.join(sorted(DOMAIN_ALIASES))}")
+        raise LineageQueryError(
+            f"unknown domain {domain!r}; use one of {', '.join(sorted(DOMAIN_ALIASES))}"
+        )
     if "@" in name and version is None:
         name, version = name.rsplit("@", 1)
     parts = _name_parts(name)
     if len(parts) > 3:
-        raise LineageQueryError(f"{name!r}: a name has at most three parts (database.schema.object)")
+        raise LineageQueryError(
+            f"{name!r}: a name has at most three parts (database.schema.object)"
+        )
     if len(parts) < 3 and database:
         parts = ([database] + ([schema] if len(parts) == 1 and schema else []) + parts)[-3:]
     candidates = [
-        n for n in graph.nodes.values()
-        if [p for p in (n.database, n.schema, n.name) if p][-len(parts):] == parts
+        n
+        for n in graph.nodes.values()
+        if [p for p in (n.database, n.schema, n.name) if p][-len(parts) :] == parts
         and (domains is None or n.domain in domains)
         and (version is None or _version_matches(n, version))
     ]
@@ -166,9 +190,13 @@ def resolve_object(
         # A versioned object named without its version means its versions; take the latest.
         versioned = [n for n in candidates if n.version]
         if versioned and len(versioned) == len(candidates):
-            candidates = [max(versioned, key=lambda n: (n.created_at is not None, n.created_at, n.version))]
+            candidates = [
+                max(versioned, key=lambda n: (n.created_at is not None, n.created_at, n.version))
+            ]
     if not candidates:
-        raise LineageQueryError(f"object {name!r}{' version ' + version if version else ''} not found in the graph")
+        raise LineageQueryError(
+            f"object {name!r}{' version ' + version if version else ''} not found in the graph"
+        )
     if len(candidates) > 1:
         names = ", ".join(sorted(n.node_id for n in candidates)[:6])
         raise LineageQueryError(f"{name!r} is ambiguous: {names} (qualify it or give --domain)")
@@ -223,20 +251,27 @@ def node_at(node: Node, at: datetime | None) -> Node:
 
 
 def trace(
-    graph: Graph, start: Node, direction: str = "downstream", distance: int = MAX_DISTANCE,
-    at: datetime | None = None, can_expand: Callable[[Node], bool] = lambda n: True,
+    graph: Graph,
+    start: Node,
+    direction: str = "downstream",
+    distance: int = MAX_DISTANCE,
+    at: datetime | None = None,
+    can_expand: Callable[[Node], bool] = lambda n: True,
     domains: Iterable[str] | None = None,
 ) -> list[LineageRow]:
     """Breadth-first, level by level, as GET_LINEAGE does. ``can_expand`` stops the walk at
     nodes a role may not see (a masked node is shown, never walked through), like Snowsight."""
     direction = direction.lower()
     if direction not in DIRECTIONS:
-        raise LineageQueryError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+        raise LineageQueryError(
+            f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}"
+        )
     if not MIN_DISTANCE <= distance <= MAX_DISTANCE:
         raise LineageQueryError(f"Distance must be between {MIN_DISTANCE} and {MAX_DISTANCE}.")
     if direction == "both":
-        return (trace(graph, start, "upstream", distance, at, can_expand, domains)
-                + trace(graph, start, "downstream", distance, at, can_expand, domains))
+        return trace(graph, start, "upstream", distance, at, can_expand, domains) + trace(
+            graph, start, "downstream", distance, at, can_expand, domains
+        )
     downstream = direction == "downstream"
     rows: list[LineageRow] = []
     seen_edges: set[tuple[str, str, str]] = set()
@@ -245,16 +280,24 @@ def trace(
     for level in range(1, distance + 1):
         next_frontier: list[str] = []
         for node_id in sorted(frontier):
-            edges = graph.out_edges.get(node_id, []) if downstream else graph.in_edges.get(node_id, [])
+            edges = (
+                graph.out_edges.get(node_id, []) if downstream else graph.in_edges.get(node_id, [])
+            )
             for edge in sorted(edges, key=lambda e: (e.source_id, e.target_id, e.edge_type)):
                 key = (edge.source_id, edge.target_id, edge.edge_type)
                 if key in seen_edges or not _edge_exists_at(edge, at):
                     continue
                 seen_edges.add(key)
                 far = edge.target_id if downstream else edge.source_id
-                rows.append(LineageRow(node_at(graph.nodes[edge.source_id], at),
-                                       node_at(graph.nodes[edge.target_id], at),
-                                       level, edge, direction))
+                rows.append(
+                    LineageRow(
+                        node_at(graph.nodes[edge.source_id], at),
+                        node_at(graph.nodes[edge.target_id], at),
+                        level,
+                        edge,
+                        direction,
+                    )
+                )
                 if far not in visited:
                     visited.add(far)
                     if can_expand(graph.nodes[far]):
@@ -267,8 +310,13 @@ def trace(
 
 
 def lineage(
-    graph: Graph, start: Node, direction: str = "downstream", distance: int = MAX_DISTANCE,
-    at: datetime | None = None, as_role: str | None = None, public_view_lineage: bool = True,
+    graph: Graph,
+    start: Node,
+    direction: str = "downstream",
+    distance: int = MAX_DISTANCE,
+    at: datetime | None = None,
+    as_role: str | None = None,
+    public_view_lineage: bool = True,
 ) -> list[dict[str, Any]]:
     """GET_LINEAGE rows for ``start``; with ``as_role``, what that role may see (others MASKED,
     not walked through). Raises VisibilityError when the role may not see lineage or the start."""
@@ -293,15 +341,24 @@ def effective_grants(
     wanted = ".".join(quote_part(p) for p in _name_parts(object_name)) if object_name else None
     found = []
     for row in rows:
-        if roles is not None and not (row["grantee_type"] in ("ROLE", "DATABASE ROLE", "APPLICATION ROLE")
-                                      and row["grantee"] in roles):
+        if roles is not None and not (
+            row["grantee_type"] in ("ROLE", "DATABASE ROLE", "APPLICATION ROLE")
+            and row["grantee"] in roles
+        ):
             continue
         if wanted is not None and row["on_name"] != wanted:
             continue
-        found.append({**row, "via_role": row["grantee"] if roles and row["grantee"] != role.upper() else None})
+        found.append(
+            {
+                **row,
+                "via_role": row["grantee"] if roles and row["grantee"] != role.upper() else None,
+            }
+        )
     found.sort(key=lambda r: (r["on_type"], r["on_name"], r["privilege"], r["grantee"]))
     return found
 
 
-def rows_as_dicts(rows: Sequence[LineageRow], mask: Callable[[Node], bool] = lambda n: False) -> list[dict[str, Any]]:
+def rows_as_dicts(
+    rows: Sequence[LineageRow], mask: Callable[[Node], bool] = lambda n: False
+) -> list[dict[str, Any]]:
     return [r.as_dict(mask) for r in rows]

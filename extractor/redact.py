@@ -19,8 +19,9 @@ _SECRET_KEYS = (
 )
 _VALUE = r"(?:'(?:[^'\\]|\\.|'')*'?|\"(?:[^\"]|\"\")*\"?|\$\$.*?(?:\$\$|\Z)|[^\s,)]+)"
 _KEY_VALUE = re.compile(rf"\b({_SECRET_KEYS})(\s*=>?\s*){_VALUE}", re.IGNORECASE | re.DOTALL)
-_CREDENTIALS = re.compile(r"\b(CREDENTIALS)(\s*=\s*)\((?:[^()'\"]|'(?:[^']|'')*'|\"[^\"]*\")*\)?",
-                          re.IGNORECASE)
+_CREDENTIALS = re.compile(
+    r"\b(CREDENTIALS)(\s*=\s*)\((?:[^()'\"]|'(?:[^']|'')*'|\"[^\"]*\")*\)?", re.IGNORECASE
+)
 
 
 def redact_secrets(text: str) -> str:

@@ -82,13 +82,20 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "out": str(self.out), "rows_read": self.rows_read,
-            "statements": self.statements, "unique_statements": self.unique_statements,
+            "run_id": self.run_id,
+            "out": str(self.out),
+            "rows_read": self.rows_read,
+            "statements": self.statements,
+            "unique_statements": self.unique_statements,
             "derived": self.derived,
-            "skipped_failed": self.skipped_failed, "skipped_duplicate": self.skipped_duplicate,
-            "skipped_window": self.skipped_window, "metadata_records": self.metadata_records,
-            "errors": self.errors, "nodes": self.nodes,
-            "edges": self.edges, "seconds": round(self.seconds, 3),
+            "skipped_failed": self.skipped_failed,
+            "skipped_duplicate": self.skipped_duplicate,
+            "skipped_window": self.skipped_window,
+            "metadata_records": self.metadata_records,
+            "errors": self.errors,
+            "nodes": self.nodes,
+            "edges": self.edges,
+            "seconds": round(self.seconds, 3),
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
             "watermark": self.watermark.isoformat() if self.watermark else None,
@@ -127,8 +134,9 @@ def extract(
     errors: list[ErrorRecord] = []
     with StatementCache(sink.read_facts_cache(base) if base else {}, options.workers) as cache:
         occurrences = _collect(options, since, cache, summary, errors, progress)
-    summary.watermark = _fold_log(state, occurrences, cache, summary, errors,
-                                  sink.latest_watermark(base) if base else None)
+    summary.watermark = _fold_log(
+        state, occurrences, cache, summary, errors, sink.latest_watermark(base) if base else None
+    )
     _fold_ml_metadata(state, options, summary, errors)
     summary.errors = len(errors)
 
@@ -139,8 +147,14 @@ def extract(
     target = _snapshot_dir(options, started) if options.snapshot else options.out
     previous_errors = sink.previous_errors(base) if base else []
     previous_runs = sink.read_rows(base / "runs.parquet") if base else []
-    sink.write_outputs(target, state, public, previous_errors + errors,
-                       [*previous_runs, _run_row(options, summary, started)], cache.entries)
+    sink.write_outputs(
+        target,
+        state,
+        public,
+        previous_errors + errors,
+        [*previous_runs, _run_row(options, summary, started)],
+        cache.entries,
+    )
     if options.snapshot:
         _publish_snapshot(options, target)
     summary.out = target
@@ -148,20 +162,40 @@ def extract(
 
 
 def _collect(
-    options: ExtractOptions, since: datetime | None, cache: StatementCache, summary: RunSummary,
-    errors: list[ErrorRecord], progress: Callable[[int], None],
+    options: ExtractOptions,
+    since: datetime | None,
+    cache: StatementCache,
+    summary: RunSummary,
+    errors: list[ErrorRecord],
+    progress: Callable[[int], None],
 ) -> SortedOccurrences:
     """Every row reduced to an occurrence, here or on a Dask cluster, in fold order."""
     counts = Counts()
     if options.engine == "dask":
         from extractor.dask_engine import collect_with_dask
 
-        batches = collect_with_dask(options.sources, since, options.until, options.batch_rows,
-                                    cache, counts, errors.append, options.scheduler)
+        batches = collect_with_dask(
+            options.sources,
+            since,
+            options.until,
+            options.batch_rows,
+            cache,
+            counts,
+            errors.append,
+            options.scheduler,
+        )
     else:
-        batches = collect(options.sources, since, options.until, options.batch_rows, cache,
-                          counts, errors.append, progress,
-                          live=history_reader(options.snowflake, since, options.until))
+        batches = collect(
+            options.sources,
+            since,
+            options.until,
+            options.batch_rows,
+            cache,
+            counts,
+            errors.append,
+            progress,
+            live=history_reader(options.snowflake, since, options.until),
+        )
     summary.rows_read = counts.rows_read
     summary.skipped_failed = counts.skipped_failed
     summary.skipped_window = counts.skipped_window
@@ -171,8 +205,12 @@ def _collect(
 
 
 def _fold_log(
-    state: LineageGraph, occurrences: SortedOccurrences, cache: StatementCache,
-    summary: RunSummary, errors: list[ErrorRecord], watermark: datetime | None,
+    state: LineageGraph,
+    occurrences: SortedOccurrences,
+    cache: StatementCache,
+    summary: RunSummary,
+    errors: list[ErrorRecord],
+    watermark: datetime | None,
 ) -> datetime | None:
     """Fold every occurrence in time order, a chunk at a time; a statement without facts becomes
     an error row (once per query id). Returns the new watermark: the latest start folded."""
@@ -181,11 +219,18 @@ def _fold_log(
     for chunk in occurrences.chunks():
         ids = chunk.column("query_id").combine_chunks()
         # a query id folded by an earlier run, or twice in this log (adjacent once sorted)
-        shifted = pa.concat_arrays([pa.array([previous_id], pa.string()), ids.slice(0, len(ids) - 1)])
-        duplicate = pc.fill_null(pc.or_kleene(state.folded_before(ids), pc.equal(ids, shifted)), False)
+        shifted = pa.concat_arrays(
+            [pa.array([previous_id], pa.string()), ids.slice(0, len(ids) - 1)]
+        )
+        duplicate = pc.fill_null(
+            pc.or_kleene(state.folded_before(ids), pc.equal(ids, shifted)), False
+        )
         previous_id = ids[-1].as_py()
-        rows = zip(*(chunk.column(i).to_pylist() for i in range(chunk.num_columns)),
-                   duplicate.to_pylist())
+        rows = zip(
+            *(chunk.column(i).to_pylist() for i in range(chunk.num_columns)),
+            duplicate.to_pylist(),
+            strict=False,
+        )
         for start, query_id, statement, role, user, seen in rows:
             if seen:
                 summary.skipped_duplicate += 1
@@ -193,11 +238,23 @@ def _fold_log(
             derived = cache.by_id[statement]
             if derived.error is not None:
                 e = derived.error
-                errors.append(ErrorRecord(query_id, start, e.stage, e.error_type, e.message,
-                                          cache.error_hashes[statement]))
+                errors.append(
+                    ErrorRecord(
+                        query_id,
+                        start,
+                        e.stage,
+                        e.error_type,
+                        e.message,
+                        cache.error_hashes[statement],
+                    )
+                )
                 continue
-            fold(state, Occurrence(query_id, start, role or "", user or ""), derived.facts,
-                 deduplicated=True)
+            fold(
+                state,
+                Occurrence(query_id, start, role or "", user or ""),
+                derived.facts,
+                deduplicated=True,
+            )
             summary.statements += 1
             if start is not None and (watermark is None or start > watermark):
                 watermark = start
@@ -206,23 +263,34 @@ def _fold_log(
     return watermark
 
 
-def _fold_ml_metadata(state: LineageGraph, options: ExtractOptions, summary: RunSummary,
-                      errors: list[ErrorRecord]) -> None:
+def _fold_ml_metadata(
+    state: LineageGraph, options: ExtractOptions, summary: RunSummary, errors: list[ErrorRecord]
+) -> None:
     """Manifests and tag exports, after the log: they refer to objects it created."""
-    paths = sorted(set(find_metadata(options.sources)) | set(expand_metadata_option(options.ml_metadata))
-                   | set(fetch_ml_metadata(options.sources, options.snowflake, options.out,
-                                           errors.append)))
+    paths = sorted(
+        set(find_metadata(options.sources))
+        | set(expand_metadata_option(options.ml_metadata))
+        | set(fetch_ml_metadata(options.sources, options.snowflake, options.out, errors.append))
+    )
     records = list(read_metadata(paths, errors.append))
     # a record folded by an earlier run (its id is in _state) is not folded again
     before = state.folded_before(pa.array([r.record_id for r in records], pa.string()))
-    for record, folded in zip(records, before.to_pylist()):
+    for record, folded in zip(records, before.to_pylist(), strict=True):
         if folded:
             continue
         derived = derive_metadata(record)
         if derived.error is not None:
             e = derived.error
-            errors.append(ErrorRecord(record.record_id, None, e.stage, e.error_type, e.message,
-                                      text_hash(record.origin)))
+            errors.append(
+                ErrorRecord(
+                    record.record_id,
+                    None,
+                    e.stage,
+                    e.error_type,
+                    e.message,
+                    text_hash(record.origin),
+                )
+            )
         elif fold_metadata(state, record.record_id, derived.facts):
             summary.metadata_records += 1
 
@@ -230,13 +298,23 @@ def _fold_ml_metadata(state: LineageGraph, options: ExtractOptions, summary: Run
 def _run_row(options: ExtractOptions, summary: RunSummary, started: datetime) -> dict[str, Any]:
     """This run's row of runs.parquet."""
     return {
-        "run_id": summary.run_id, "started_at": started, "finished_at": datetime.now(UTC),
-        "since": summary.since, "until": options.until, "watermark": summary.watermark,
-        "sources": "\n".join(options.sources), "rows_read": summary.rows_read,
-        "statements": summary.statements, "unique_statements": summary.unique_statements,
-        "skipped_failed": summary.skipped_failed, "skipped_duplicate": summary.skipped_duplicate,
-        "skipped_window": summary.skipped_window, "errors": summary.errors,
-        "nodes": summary.nodes, "edges": summary.edges, "tool_version": __version__,
+        "run_id": summary.run_id,
+        "started_at": started,
+        "finished_at": datetime.now(UTC),
+        "since": summary.since,
+        "until": options.until,
+        "watermark": summary.watermark,
+        "sources": "\n".join(options.sources),
+        "rows_read": summary.rows_read,
+        "statements": summary.statements,
+        "unique_statements": summary.unique_statements,
+        "skipped_failed": summary.skipped_failed,
+        "skipped_duplicate": summary.skipped_duplicate,
+        "skipped_window": summary.skipped_window,
+        "errors": summary.errors,
+        "nodes": summary.nodes,
+        "edges": summary.edges,
+        "tool_version": __version__,
     }
 
 
@@ -255,4 +333,3 @@ def _publish_snapshot(options: ExtractOptions, target: Path) -> None:
         snapshots = sorted(p for p in (options.out / "snapshots").iterdir() if p.is_dir())
         for old in snapshots[: -options.keep]:
             shutil.rmtree(old)
-

@@ -208,8 +208,10 @@ def expand_sources(specs: Sequence[str]) -> list[Path]:
     """
     for spec in specs:
         if is_live_spec(spec):
-            raise SourceError(f"{LIVE_SCHEME}: a live account has no files to partition; "
-                              "read it with the local engine")
+            raise SourceError(
+                f"{LIVE_SCHEME}: a live account has no files to partition; "
+                "read it with the local engine"
+            )
     return [source.path for source in _expand(specs)]
 
 
@@ -436,7 +438,9 @@ class _Numbering:
     def __init__(self) -> None:
         self.delivered = 0
 
-    def chunks(self, batches: Iterable[pa.RecordBatch], rename: Mapping[str, str]) -> Iterator[_RawChunk]:
+    def chunks(
+        self, batches: Iterable[pa.RecordBatch], rename: Mapping[str, str]
+    ) -> Iterator[_RawChunk]:
         for batch in batches:
             base = self.delivered
             self.delivered += batch.num_rows

@@ -35,8 +35,11 @@ class VisibilityError(Exception):
     lineage')."""
 
 
-def grants_open_at(rows: Iterable[Mapping[str, Any]], at: datetime | None) -> list[Mapping[str, Any]]:
+def grants_open_at(
+    rows: Iterable[Mapping[str, Any]], at: datetime | None
+) -> list[Mapping[str, Any]]:
     """Grants in force at ``at`` (now, when None)."""
+
     def open_(row: Mapping[str, Any]) -> bool:
         if at is None:
             return row["revoked_at"] is None
@@ -74,17 +77,28 @@ class Visibility:
         self.privileges = {}
         for row in self.rows:
             if row["grantee_type"] in ROLE_TYPES and row["grantee"] in self.roles:
-                self.privileges.setdefault((row["on_type"], row["on_name"]), set()).add(row["privilege"])
+                self.privileges.setdefault((row["on_type"], row["on_name"]), set()).add(
+                    row["privilege"]
+                )
 
     @classmethod
-    def for_role(cls, role: str, grant_rows: Iterable[Mapping[str, Any]], at: datetime | None = None,
-                 public_view_lineage: bool = True) -> Visibility:
-        return cls(role.upper() if not role.startswith('"') else role.strip('"'),
-                   grants_open_at(grant_rows, at), public_view_lineage)
+    def for_role(
+        cls,
+        role: str,
+        grant_rows: Iterable[Mapping[str, Any]],
+        at: datetime | None = None,
+        public_view_lineage: bool = True,
+    ) -> Visibility:
+        return cls(
+            role.upper() if not role.startswith('"') else role.strip('"'),
+            grants_open_at(grant_rows, at),
+            public_view_lineage,
+        )
 
     def _account(self, privilege: str) -> bool:
         return privilege in self.privileges.get(("ACCOUNT", ""), set()) or (
-            "ALL" in self.privileges.get(("ACCOUNT", ""), set()))
+            "ALL" in self.privileges.get(("ACCOUNT", ""), set())
+        )
 
     def can_view_lineage(self) -> bool:
         if self.public_view_lineage or self.role == "ACCOUNTADMIN":
@@ -107,8 +121,12 @@ class Visibility:
         database = quote_part(node.database) if node.database else ""
         if domain == "schema":
             return self._holds(("SCHEMA",), dotted_name(node.database or "", "", name)) and (
-                self._holds(("DATABASE",), database))
-        if not self._holds(DOMAIN_KINDS.get(domain, ()), dotted_name(node.database or "", node.schema or "", name)):
+                self._holds(("DATABASE",), database)
+            )
+        if not self._holds(
+            DOMAIN_KINDS.get(domain, ()), dotted_name(node.database or "", node.schema or "", name)
+        ):
             return False
         return self._holds(("DATABASE",), database) and self._holds(
-            ("SCHEMA",), dotted_name(node.database or "", "", node.schema or ""))
+            ("SCHEMA",), dotted_name(node.database or "", "", node.schema or "")
+        )

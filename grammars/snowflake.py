@@ -111,7 +111,9 @@ class MlSnowflakeParser(GrantParserMixin, MlParserMixin, SnowflakeParser):
     ML_DROP_KINDS: t.ClassVar[frozenset[str]] = frozenset({"DATASET", "MODEL", "SERVICE"})
     # DROP <two words> name, which upstream makes Commands.
     TABLE_DROP_KINDS: t.ClassVar[tuple[tuple[str, str], ...]] = (
-        ("DYNAMIC", "TABLE"), ("EXTERNAL", "TABLE"), ("ICEBERG", "TABLE"),
+        ("DYNAMIC", "TABLE"),
+        ("EXTERNAL", "TABLE"),
+        ("ICEBERG", "TABLE"),
     )
 
     # Actions of ALTER <kind> tried before the common RENAME TO / SWAP WITH / SET / UNSET.
@@ -136,7 +138,9 @@ class MlSnowflakeParser(GrantParserMixin, MlParserMixin, SnowflakeParser):
             name = self._prev.text.upper()
             self._match(TokenType.EQ)
             param = self.expression(exp.CopyParameter(this=key))
-            if name in self.COPY_INTO_VARLEN_OPTIONS and self._match(TokenType.L_PAREN, advance=False):
+            if name in self.COPY_INTO_VARLEN_OPTIONS and self._match(
+                TokenType.L_PAREN, advance=False
+            ):
                 param.set("expressions", self._parse_wrapped_options())
             elif name == "FILE_FORMAT":
                 param.set("expression", self._parse_table_parts())

@@ -28,7 +28,9 @@ def lineage_strings(facts) -> set[str]:
         if isinstance(fact, f.Lineage):
             if not fact.sources:
                 out.add(f"-> {short(fact.target)} ({fact.edge_type})")
-            out.update(f"{short(s)} -> {short(fact.target)} ({fact.edge_type})" for s in fact.sources)
+            out.update(
+                f"{short(s)} -> {short(fact.target)} ({fact.edge_type})" for s in fact.sources
+            )
         elif isinstance(fact, f.CloneObject):
             out.add(f"{short(fact.source)} -> {short(fact.target)} (clone)")
     return out

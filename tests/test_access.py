@@ -8,15 +8,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from test_fixtures import FIXTURES
 
 from extractor.derive import Context, derive_statement
 from extractor.fold import Occurrence, fold
-from extractor.graph import LineageGraph
 from extractor.grants import public_rows
+from extractor.graph import LineageGraph
 from extractor.query import Graph, Node, lineage, load_graph, resolve_object, trace
 from extractor.run import ExtractOptions, extract
 from extractor.visibility import Visibility, VisibilityError
-from test_fixtures import FIXTURES
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -44,7 +44,9 @@ def fold_history(history: list[tuple[str, str]]) -> LineageGraph:
 
 def node(name: str, domain: str = "table") -> Node:
     database, schema, obj = name.split(".")
-    return Node(f"{domain}:{name}", domain, domain, database, schema, obj, None, "ACTIVE", None, None)
+    return Node(
+        f"{domain}:{name}", domain, domain, database, schema, obj, None, "ACTIVE", None, None
+    )
 
 
 MATRIX = [
@@ -55,53 +57,138 @@ MATRIX = [
     ("unrelated_role", [], "INTERN", "D.S.V", False),
     ("owner_by_creation", [], "SYSADMIN", "D.S.RAW", True),
     ("accountadmin_inherits_sysadmin", [], "ACCOUNTADMIN", "D.S.MART", True),
-    ("revoke_ends_the_grant", [("SECURITYADMIN", "REVOKE SELECT ON VIEW d.s.v FROM ROLE analyst")],
-     "ANALYST", "D.S.V", False),
-    ("revoke_role_ends_inheritance", [("SECURITYADMIN", "REVOKE ROLE analyst FROM ROLE lead")],
-     "LEAD", "D.S.V", False),
-    ("grant_option_for_keeps_the_privilege",
-     [("SECURITYADMIN", "REVOKE GRANT OPTION FOR SELECT ON VIEW d.s.v FROM ROLE analyst")],
-     "ANALYST", "D.S.V", True),
-    ("usage_on_schema_is_needed",
-     [("SECURITYADMIN", "REVOKE USAGE ON SCHEMA d.s FROM ROLE analyst")], "ANALYST", "D.S.V", False),
-    ("all_tables_now", [("SECURITYADMIN", "GRANT SELECT ON ALL TABLES IN SCHEMA d.s TO ROLE analyst")],
-     "ANALYST", "D.S.MART", True),
-    ("all_tables_not_later_ones",
-     [("SECURITYADMIN", "GRANT SELECT ON ALL TABLES IN SCHEMA d.s TO ROLE analyst"),
-      ("SYSADMIN", "CREATE TABLE d.s.later (a INT)")], "ANALYST", "D.S.LATER", False),
-    ("future_tables_later_ones",
-     [("SECURITYADMIN", "GRANT SELECT ON FUTURE TABLES IN SCHEMA d.s TO ROLE analyst"),
-      ("SYSADMIN", "CREATE TABLE d.s.later (a INT)")], "ANALYST", "D.S.LATER", True),
-    ("future_tables_not_existing_ones",
-     [("SECURITYADMIN", "GRANT SELECT ON FUTURE TABLES IN SCHEMA d.s TO ROLE analyst")],
-     "ANALYST", "D.S.MART", False),
-    ("future_grant_revoked_before_creation",
-     [("SECURITYADMIN", "GRANT SELECT ON FUTURE TABLES IN SCHEMA d.s TO ROLE analyst"),
-      ("SECURITYADMIN", "REVOKE SELECT ON FUTURE TABLES IN SCHEMA d.s FROM ROLE analyst"),
-      ("SYSADMIN", "CREATE TABLE d.s.later (a INT)")], "ANALYST", "D.S.LATER", False),
-    ("schema_future_grant_wins_over_database",
-     [("SECURITYADMIN", "GRANT SELECT ON FUTURE TABLES IN DATABASE d TO ROLE analyst"),
-      ("SECURITYADMIN", "GRANT INSERT ON FUTURE TABLES IN SCHEMA d.s TO ROLE etl"),
-      ("SYSADMIN", "CREATE TABLE d.s.later (a INT)")], "ANALYST", "D.S.LATER", False),
-    ("ownership_transfer_moves_visibility",
-     [("SECURITYADMIN", "GRANT OWNERSHIP ON TABLE d.s.mart TO ROLE analyst")], "ANALYST", "D.S.MART", True),
-    ("ownership_transfer_leaves_old_owner",
-     [("SECURITYADMIN", "GRANT OWNERSHIP ON TABLE d.s.mart TO ROLE analyst")], "SYSADMIN", "D.S.MART", False),
-    ("ownership_revoke_current_grants",
-     [("SECURITYADMIN", "GRANT OWNERSHIP ON VIEW d.s.v TO ROLE etl REVOKE CURRENT GRANTS")],
-     "ANALYST", "D.S.V", False),
-    ("ownership_copy_current_grants",
-     [("SECURITYADMIN", "GRANT OWNERSHIP ON VIEW d.s.v TO ROLE etl COPY CURRENT GRANTS")],
-     "ANALYST", "D.S.V", True),
-    ("resolve_all_sees_everything",
-     [("ACCOUNTADMIN", "GRANT RESOLVE ALL ON ACCOUNT TO ROLE auditor")], "AUDITOR", "D.S.RAW", True),
-    ("recreated_by_another_role_changes_owner",
-     [("ETL", "CREATE OR REPLACE TABLE d.s.raw (a INT)")], "SYSADMIN", "D.S.RAW", False),
+    (
+        "revoke_ends_the_grant",
+        [("SECURITYADMIN", "REVOKE SELECT ON VIEW d.s.v FROM ROLE analyst")],
+        "ANALYST",
+        "D.S.V",
+        False,
+    ),
+    (
+        "revoke_role_ends_inheritance",
+        [("SECURITYADMIN", "REVOKE ROLE analyst FROM ROLE lead")],
+        "LEAD",
+        "D.S.V",
+        False,
+    ),
+    (
+        "grant_option_for_keeps_the_privilege",
+        [("SECURITYADMIN", "REVOKE GRANT OPTION FOR SELECT ON VIEW d.s.v FROM ROLE analyst")],
+        "ANALYST",
+        "D.S.V",
+        True,
+    ),
+    (
+        "usage_on_schema_is_needed",
+        [("SECURITYADMIN", "REVOKE USAGE ON SCHEMA d.s FROM ROLE analyst")],
+        "ANALYST",
+        "D.S.V",
+        False,
+    ),
+    (
+        "all_tables_now",
+        [("SECURITYADMIN", "GRANT SELECT ON ALL TABLES IN SCHEMA d.s TO ROLE analyst")],
+        "ANALYST",
+        "D.S.MART",
+        True,
+    ),
+    (
+        "all_tables_not_later_ones",
+        [
+            ("SECURITYADMIN", "GRANT SELECT ON ALL TABLES IN SCHEMA d.s TO ROLE analyst"),
+            ("SYSADMIN", "CREATE TABLE d.s.later (a INT)"),
+        ],
+        "ANALYST",
+        "D.S.LATER",
+        False,
+    ),
+    (
+        "future_tables_later_ones",
+        [
+            ("SECURITYADMIN", "GRANT SELECT ON FUTURE TABLES IN SCHEMA d.s TO ROLE analyst"),
+            ("SYSADMIN", "CREATE TABLE d.s.later (a INT)"),
+        ],
+        "ANALYST",
+        "D.S.LATER",
+        True,
+    ),
+    (
+        "future_tables_not_existing_ones",
+        [("SECURITYADMIN", "GRANT SELECT ON FUTURE TABLES IN SCHEMA d.s TO ROLE analyst")],
+        "ANALYST",
+        "D.S.MART",
+        False,
+    ),
+    (
+        "future_grant_revoked_before_creation",
+        [
+            ("SECURITYADMIN", "GRANT SELECT ON FUTURE TABLES IN SCHEMA d.s TO ROLE analyst"),
+            ("SECURITYADMIN", "REVOKE SELECT ON FUTURE TABLES IN SCHEMA d.s FROM ROLE analyst"),
+            ("SYSADMIN", "CREATE TABLE d.s.later (a INT)"),
+        ],
+        "ANALYST",
+        "D.S.LATER",
+        False,
+    ),
+    (
+        "schema_future_grant_wins_over_database",
+        [
+            ("SECURITYADMIN", "GRANT SELECT ON FUTURE TABLES IN DATABASE d TO ROLE analyst"),
+            ("SECURITYADMIN", "GRANT INSERT ON FUTURE TABLES IN SCHEMA d.s TO ROLE etl"),
+            ("SYSADMIN", "CREATE TABLE d.s.later (a INT)"),
+        ],
+        "ANALYST",
+        "D.S.LATER",
+        False,
+    ),
+    (
+        "ownership_transfer_moves_visibility",
+        [("SECURITYADMIN", "GRANT OWNERSHIP ON TABLE d.s.mart TO ROLE analyst")],
+        "ANALYST",
+        "D.S.MART",
+        True,
+    ),
+    (
+        "ownership_transfer_leaves_old_owner",
+        [("SECURITYADMIN", "GRANT OWNERSHIP ON TABLE d.s.mart TO ROLE analyst")],
+        "SYSADMIN",
+        "D.S.MART",
+        False,
+    ),
+    (
+        "ownership_revoke_current_grants",
+        [("SECURITYADMIN", "GRANT OWNERSHIP ON VIEW d.s.v TO ROLE etl REVOKE CURRENT GRANTS")],
+        "ANALYST",
+        "D.S.V",
+        False,
+    ),
+    (
+        "ownership_copy_current_grants",
+        [("SECURITYADMIN", "GRANT OWNERSHIP ON VIEW d.s.v TO ROLE etl COPY CURRENT GRANTS")],
+        "ANALYST",
+        "D.S.V",
+        True,
+    ),
+    (
+        "resolve_all_sees_everything",
+        [("ACCOUNTADMIN", "GRANT RESOLVE ALL ON ACCOUNT TO ROLE auditor")],
+        "AUDITOR",
+        "D.S.RAW",
+        True,
+    ),
+    (
+        "recreated_by_another_role_changes_owner",
+        [("ETL", "CREATE OR REPLACE TABLE d.s.raw (a INT)")],
+        "SYSADMIN",
+        "D.S.RAW",
+        False,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("extra", "role", "obj", "visible"), [m[1:] for m in MATRIX],
-                         ids=[m[0] for m in MATRIX])
+@pytest.mark.parametrize(
+    ("extra", "role", "obj", "visible"), [m[1:] for m in MATRIX], ids=[m[0] for m in MATRIX]
+)
 def test_visibility_matrix(extra, role, obj, visible) -> None:
     state = fold_history(BASE + extra)
     view = Visibility.for_role(role, public_rows(state))
@@ -113,19 +200,25 @@ def test_view_lineage_is_needed_when_public_lacks_it() -> None:
     rows = public_rows(fold_history(BASE))
     assert Visibility.for_role("ANALYST", rows).can_view_lineage()
     assert not Visibility.for_role("ANALYST", rows, public_view_lineage=False).can_view_lineage()
-    rows = public_rows(fold_history(BASE + [("ACCOUNTADMIN", "GRANT VIEW LINEAGE ON ACCOUNT TO ROLE analyst")]))
+    rows = public_rows(
+        fold_history(BASE + [("ACCOUNTADMIN", "GRANT VIEW LINEAGE ON ACCOUNT TO ROLE analyst")])
+    )
     assert Visibility.for_role("LEAD", rows, public_view_lineage=False).can_view_lineage()
 
 
 def test_grants_in_force_at_a_time() -> None:
-    rows = public_rows(fold_history(BASE + [("SECURITYADMIN", "REVOKE SELECT ON VIEW d.s.v FROM ROLE analyst")]))
+    rows = public_rows(
+        fold_history(BASE + [("SECURITYADMIN", "REVOKE SELECT ON VIEW d.s.v FROM ROLE analyst")])
+    )
     before = T0 + timedelta(minutes=8, seconds=30)
     assert Visibility.for_role("ANALYST", rows, at=before).can_see(node("D.S.V", "view"))
     assert not Visibility.for_role("ANALYST", rows).can_see(node("D.S.V", "view"))
 
 
 def test_grant_rows_record_time_and_revocation() -> None:
-    rows = public_rows(fold_history(BASE + [("SECURITYADMIN", "REVOKE SELECT ON VIEW d.s.v FROM ROLE analyst")]))
+    rows = public_rows(
+        fold_history(BASE + [("SECURITYADMIN", "REVOKE SELECT ON VIEW d.s.v FROM ROLE analyst")])
+    )
     (select,) = [r for r in rows if r["privilege"] == "SELECT"]
     assert (select["on_type"], select["on_name"], select["grantee"]) == ("VIEW", "D.S.V", "ANALYST")
     assert select["granted_at"] == T0 + timedelta(minutes=7)

@@ -25,17 +25,36 @@ def row(qid: str, text: str, start: str, status: str = "SUCCESS") -> str:
 
 
 DAY1 = [
-    row("q01", "CREATE STAGE st URL='s3://b/' CREDENTIALS=(AWS_KEY_ID='AKIAFAKE' AWS_SECRET_KEY='s3cr3t')",
-        "2026-03-01 01:00:00.000 -0800"),
+    row(
+        "q01",
+        "CREATE STAGE st URL='s3://b/' CREDENTIALS=(AWS_KEY_ID='AKIAFAKE' AWS_SECRET_KEY='s3cr3t')",
+        "2026-03-01 01:00:00.000 -0800",
+    ),
     row("q02", "COPY INTO orders FROM @st/orders/", "2026-03-01 01:01:00.000 -0800"),
-    row("q03", "CREATE OR REPLACE TABLE analytics.marts.daily AS\nSELECT d, COUNT(*) FROM orders GROUP BY d",
-        "2026-03-01 01:02:00.000 -0800"),
-    row("q04", "INSERT INTO analytics.marts.daily SELECT * FROM missing", "2026-03-01 01:03:00.000 -0800", "FAIL"),
+    row(
+        "q03",
+        "CREATE OR REPLACE TABLE analytics.marts.daily AS\nSELECT d, COUNT(*) FROM orders GROUP BY d",
+        "2026-03-01 01:02:00.000 -0800",
+    ),
+    row(
+        "q04",
+        "INSERT INTO analytics.marts.daily SELECT * FROM missing",
+        "2026-03-01 01:03:00.000 -0800",
+        "FAIL",
+    ),
     row("q05", "SELEC broken PASSWORD='hunter2'", "2026-03-01 01:04:00.000 -0800"),
 ]
 DAY2 = [
-    row("q06", "CREATE VIEW analytics.marts.v AS SELECT * FROM daily", "2026-03-02 01:00:00.000 -0800"),
-    row("q07", "ALTER TABLE analytics.marts.daily RENAME TO daily_v2", "2026-03-02 01:01:00.000 -0800"),
+    row(
+        "q06",
+        "CREATE VIEW analytics.marts.v AS SELECT * FROM daily",
+        "2026-03-02 01:00:00.000 -0800",
+    ),
+    row(
+        "q07",
+        "ALTER TABLE analytics.marts.daily RENAME TO daily_v2",
+        "2026-03-02 01:01:00.000 -0800",
+    ),
 ]
 
 
@@ -51,11 +70,19 @@ def extract(*args: str) -> tuple[int, str]:
 
 def edge_set(out: Path) -> set[tuple[str, str, str]]:
     table = pq.read_table(out / "edges.parquet")
-    return set(zip(*(table.column(c).to_pylist() for c in ("source_id", "target_id", "edge_type"))))
+    return set(
+        zip(
+            *(table.column(c).to_pylist() for c in ("source_id", "target_id", "edge_type")),
+            strict=True,
+        )
+    )
 
 
 def contract_bytes(out: Path) -> dict[str, bytes]:
-    return {name: (out / f"{name}.parquet").read_bytes() for name in ("nodes", "edges", "grants", "errors")}
+    return {
+        name: (out / f"{name}.parquet").read_bytes()
+        for name in ("nodes", "edges", "grants", "errors")
+    }
 
 
 @pytest.fixture
@@ -133,7 +160,9 @@ def test_since_and_since_last(tmp_path: Path) -> None:
     assert second["since"] == first["watermark"]
     assert second["statements"] == 2  # q06, q07; q03 (at the watermark) was seen before
     assert (second["skipped_window"], second["skipped_duplicate"]) == (2, 2)  # q01, q02; q03, q05
-    assert ("table:ANALYTICS.MARTS.DAILY_V2", "view:ANALYTICS.MARTS.V", "dependency") in edge_set(out)
+    assert ("table:ANALYTICS.MARTS.DAILY_V2", "view:ANALYTICS.MARTS.V", "dependency") in edge_set(
+        out
+    )
 
 
 def test_snapshot_keeps_the_last_n(log: Path, tmp_path: Path) -> None:
@@ -162,7 +191,8 @@ def test_killed_write_leaves_previous_output_whole(log: Path, tmp_path: Path, mo
 
     monkeypatch.setattr(sink.pq, "write_table", dying_write)
     with pytest.raises(KeyboardInterrupt):
-        from extractor.run import ExtractOptions, extract as run_extract
+        from extractor.run import ExtractOptions
+        from extractor.run import extract as run_extract
 
         run_extract(ExtractOptions(sources=[str(log)], out=out))
     assert contract_bytes(out) == before
@@ -178,12 +208,20 @@ def test_killed_write_leaves_previous_output_whole(log: Path, tmp_path: Path, mo
         (["{log}", "--out", "x", "--keep", "2"], 2, "--keep needs --snapshot"),
     ],
 )
-def test_cli_mistakes_are_one_line_and_nonzero(args, code, message, log: Path, tmp_path: Path) -> None:
-    args = [a.replace("{log}", str(log)).replace("x", str(tmp_path / "o")) if a in ("{log}", "x") else a
-            for a in args]
-    proc = subprocess.run([sys.executable, "-m", "extractor", "extract", *args],
-                          capture_output=True, text=True, cwd=tmp_path,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+def test_cli_mistakes_are_one_line_and_nonzero(
+    args, code, message, log: Path, tmp_path: Path
+) -> None:
+    args = [
+        a.replace("{log}", str(log)).replace("x", str(tmp_path / "o")) if a in ("{log}", "x") else a
+        for a in args
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "extractor", "extract", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
     assert proc.returncode == code, proc.stderr
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -193,9 +231,12 @@ def test_cli_mistakes_are_one_line_and_nonzero(args, code, message, log: Path, t
 def test_missing_required_column_names_column_and_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text('"QUERY_ID","START_TIME"\n"q1","2026-01-01 00:00:00"\n', encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "extractor", "extract", str(bad), "--out", str(tmp_path / "o")],
-                          capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    proc = subprocess.run(
+        [sys.executable, "-m", "extractor", "extract", str(bad), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0
     assert "QUERY_TEXT" in proc.stderr and "bad.csv" in proc.stderr

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import lineage_strings, short
+
 from extractor import facts as f
 from extractor.derive import Context, derive_statement
 
@@ -16,98 +16,191 @@ CTX = Context("DB", "S")
 CASES = [
     # --- CTAS: https://docs.snowflake.com/en/sql-reference/sql/create-table
     ("ctas", "CREATE TABLE t AS SELECT * FROM u", {"rel:DB.S.U -> table:DB.S.T (data)"}),
-    ("ctas_or_replace_transient", "CREATE OR REPLACE TRANSIENT TABLE t AS SELECT a FROM x.u",
-     {"rel:DB.X.U -> table:DB.S.T (data)"}),
-    ("ctas_temporary_if_not_exists", "CREATE TEMPORARY TABLE IF NOT EXISTS t AS SELECT * FROM u",
-     {"rel:DB.S.U -> table:DB.S.T (data)"}),
-    ("ctas_joins_subquery_exists_union",
-     """CREATE TABLE t AS SELECT a.x FROM a JOIN b ON a.id = b.id
+    (
+        "ctas_or_replace_transient",
+        "CREATE OR REPLACE TRANSIENT TABLE t AS SELECT a FROM x.u",
+        {"rel:DB.X.U -> table:DB.S.T (data)"},
+    ),
+    (
+        "ctas_temporary_if_not_exists",
+        "CREATE TEMPORARY TABLE IF NOT EXISTS t AS SELECT * FROM u",
+        {"rel:DB.S.U -> table:DB.S.T (data)"},
+    ),
+    (
+        "ctas_joins_subquery_exists_union",
+        """CREATE TABLE t AS SELECT a.x FROM a JOIN b ON a.id = b.id
         WHERE EXISTS (SELECT 1 FROM c WHERE c.id = a.id) AND a.y IN (SELECT y FROM d)
         UNION ALL SELECT x FROM other_db.s2.e""",
-     {"rel:DB.S.A -> table:DB.S.T (data)", "rel:DB.S.B -> table:DB.S.T (data)",
-      "rel:DB.S.C -> table:DB.S.T (data)", "rel:DB.S.D -> table:DB.S.T (data)",
-      "rel:OTHER_DB.S2.E -> table:DB.S.T (data)"}),
+        {
+            "rel:DB.S.A -> table:DB.S.T (data)",
+            "rel:DB.S.B -> table:DB.S.T (data)",
+            "rel:DB.S.C -> table:DB.S.T (data)",
+            "rel:DB.S.D -> table:DB.S.T (data)",
+            "rel:OTHER_DB.S2.E -> table:DB.S.T (data)",
+        },
+    ),
     # --- INSERT: https://docs.snowflake.com/en/sql-reference/sql/insert
     ("insert_select", "INSERT INTO t SELECT * FROM u", {"rel:DB.S.U -> rel:DB.S.T (data)"}),
-    ("insert_overwrite", "INSERT OVERWRITE INTO t (a) SELECT a FROM u",
-     {"rel:DB.S.U -> rel:DB.S.T (data)"}),
+    (
+        "insert_overwrite",
+        "INSERT OVERWRITE INTO t (a) SELECT a FROM u",
+        {"rel:DB.S.U -> rel:DB.S.T (data)"},
+    ),
     ("insert_values_has_no_source", "INSERT INTO t VALUES (1), (2)", {"-> rel:DB.S.T (data)"}),
-    ("insert_all", "INSERT ALL INTO t1 INTO t2 (a) VALUES (x) SELECT x FROM src",
-     {"rel:DB.S.SRC -> rel:DB.S.T1 (data)", "rel:DB.S.SRC -> rel:DB.S.T2 (data)"}),
-    ("insert_first_with_conditions",
-     "INSERT FIRST WHEN a > 1 THEN INTO t1 WHEN a IN (SELECT a FROM k) THEN INTO t2 ELSE INTO t3 "
-     "SELECT a FROM src",
-     {"rel:DB.S.SRC -> rel:DB.S.T1 (data)", "rel:DB.S.SRC -> rel:DB.S.T2 (data)",
-      "rel:DB.S.K -> rel:DB.S.T2 (data)", "rel:DB.S.SRC -> rel:DB.S.T3 (data)"}),
+    (
+        "insert_all",
+        "INSERT ALL INTO t1 INTO t2 (a) VALUES (x) SELECT x FROM src",
+        {"rel:DB.S.SRC -> rel:DB.S.T1 (data)", "rel:DB.S.SRC -> rel:DB.S.T2 (data)"},
+    ),
+    (
+        "insert_first_with_conditions",
+        "INSERT FIRST WHEN a > 1 THEN INTO t1 WHEN a IN (SELECT a FROM k) THEN INTO t2 ELSE INTO t3 "
+        "SELECT a FROM src",
+        {
+            "rel:DB.S.SRC -> rel:DB.S.T1 (data)",
+            "rel:DB.S.SRC -> rel:DB.S.T2 (data)",
+            "rel:DB.S.K -> rel:DB.S.T2 (data)",
+            "rel:DB.S.SRC -> rel:DB.S.T3 (data)",
+        },
+    ),
     # --- MERGE / UPDATE
-    ("merge_using_subquery",
-     "MERGE INTO t USING (SELECT * FROM s1 JOIN s2 USING (id)) src ON t.id = src.id "
-     "WHEN MATCHED THEN UPDATE SET t.v = src.v WHEN NOT MATCHED THEN INSERT (id) VALUES (src.id)",
-     {"rel:DB.S.S1 -> rel:DB.S.T (data)", "rel:DB.S.S2 -> rel:DB.S.T (data)"}),
-    ("merge_using_table", "MERGE INTO db2.x.t USING u ON t.id = u.id WHEN MATCHED THEN DELETE",
-     {"rel:DB.S.U -> rel:DB2.X.T (data)"}),
-    ("update_from", "UPDATE t1 SET t1.a = t2.a FROM t2 WHERE t1.id = t2.id",
-     {"rel:DB.S.T2 -> rel:DB.S.T1 (data)"}),
-    ("update_from_documented",
-     "UPDATE mydb.schema1.table1 FROM mydb.schema2.table2 SET table1.col1 = table2.col1",
-     set()),  # Snowflake's doc form puts FROM first: sqlglot rejects it (see test_errors)
+    (
+        "merge_using_subquery",
+        "MERGE INTO t USING (SELECT * FROM s1 JOIN s2 USING (id)) src ON t.id = src.id "
+        "WHEN MATCHED THEN UPDATE SET t.v = src.v WHEN NOT MATCHED THEN INSERT (id) VALUES (src.id)",
+        {"rel:DB.S.S1 -> rel:DB.S.T (data)", "rel:DB.S.S2 -> rel:DB.S.T (data)"},
+    ),
+    (
+        "merge_using_table",
+        "MERGE INTO db2.x.t USING u ON t.id = u.id WHEN MATCHED THEN DELETE",
+        {"rel:DB.S.U -> rel:DB2.X.T (data)"},
+    ),
+    (
+        "update_from",
+        "UPDATE t1 SET t1.a = t2.a FROM t2 WHERE t1.id = t2.id",
+        {"rel:DB.S.T2 -> rel:DB.S.T1 (data)"},
+    ),
+    (
+        "update_from_documented",
+        "UPDATE mydb.schema1.table1 FROM mydb.schema2.table2 SET table1.col1 = table2.col1",
+        set(),
+    ),  # Snowflake's doc form puts FROM first: sqlglot rejects it (see test_errors)
     # --- COPY: https://docs.snowflake.com/en/sql-reference/sql/copy-into-table
-    ("copy_from_named_stage", "COPY INTO t FROM @raw.landing.st/2026/ FILE_FORMAT = (TYPE = CSV)",
-     {"stage:RAW.LANDING.ST -> rel:DB.S.T (data)"}),
-    ("copy_transform", "COPY INTO t (a, b) FROM (SELECT $1, $2 FROM @st/x (FILE_FORMAT => 'ff'))",
-     {"stage:DB.S.ST -> rel:DB.S.T (data)"}),
+    (
+        "copy_from_named_stage",
+        "COPY INTO t FROM @raw.landing.st/2026/ FILE_FORMAT = (TYPE = CSV)",
+        {"stage:RAW.LANDING.ST -> rel:DB.S.T (data)"},
+    ),
+    (
+        "copy_transform",
+        "COPY INTO t (a, b) FROM (SELECT $1, $2 FROM @st/x (FILE_FORMAT => 'ff'))",
+        {"stage:DB.S.ST -> rel:DB.S.T (data)"},
+    ),
     ("copy_user_stage", "COPY INTO t FROM @~/uploads/", {'stage:"~" -> rel:DB.S.T (data)'}),
     ("copy_table_stage", "COPY INTO t FROM @%t", {'stage:DB.S."%T" -> rel:DB.S.T (data)'}),
-    ("copy_quoted_stage", 'COPY INTO t FROM @"My Stage"/p', {'stage:DB.S."My Stage" -> rel:DB.S.T (data)'}),
+    (
+        "copy_quoted_stage",
+        'COPY INTO t FROM @"My Stage"/p',
+        {'stage:DB.S."My Stage" -> rel:DB.S.T (data)'},
+    ),
     ("unload_table", "COPY INTO @st/out/ FROM t", {"rel:DB.S.T -> stage:DB.S.ST (data)"}),
-    ("unload_query", "COPY INTO @st/out/ FROM (SELECT * FROM a JOIN b ON a.k = b.k)",
-     {"rel:DB.S.A -> stage:DB.S.ST (data)", "rel:DB.S.B -> stage:DB.S.ST (data)"}),
-    ("copy_from_external_url_is_not_a_node", "COPY INTO t FROM 's3://bucket/x'", {"-> rel:DB.S.T (data)"}),
+    (
+        "unload_query",
+        "COPY INTO @st/out/ FROM (SELECT * FROM a JOIN b ON a.k = b.k)",
+        {"rel:DB.S.A -> stage:DB.S.ST (data)", "rel:DB.S.B -> stage:DB.S.ST (data)"},
+    ),
+    (
+        "copy_from_external_url_is_not_a_node",
+        "COPY INTO t FROM 's3://bucket/x'",
+        {"-> rel:DB.S.T (data)"},
+    ),
     # --- views and dynamic tables resolve names in their own schema
     ("view", "CREATE VIEW v AS SELECT * FROM t", {"rel:DB.S.T -> view:DB.S.V (dependency)"}),
-    ("view_in_other_schema_resolves_there", "CREATE OR REPLACE SECURE VIEW x.v AS SELECT * FROM t",
-     {"rel:DB.X.T -> view:DB.X.V (dependency)"}),
-    ("recursive_view",
-     "CREATE RECURSIVE VIEW v (n) AS WITH r AS (SELECT 1 AS n FROM seed UNION ALL SELECT n FROM r) "
-     "SELECT n FROM r",
-     {"rel:DB.S.SEED -> view:DB.S.V (dependency)"}),
-    ("materialized_view", "CREATE MATERIALIZED VIEW mv AS SELECT a FROM t",
-     {"rel:DB.S.T -> view:DB.S.MV (dependency)"}),
-    ("dynamic_table",
-     "CREATE OR REPLACE DYNAMIC TABLE a.b.dt TARGET_LAG = '1 day' WAREHOUSE = wh AS SELECT * FROM t",
-     {"rel:A.B.T -> table:A.B.DT (dependency)"}),
-    ("external_table",
-     "CREATE EXTERNAL TABLE et (a INT AS (value:c1::INT)) LOCATION = @st/path FILE_FORMAT = (TYPE = PARQUET)",
-     {"stage:DB.S.ST -> table:DB.S.ET (dependency)"}),
+    (
+        "view_in_other_schema_resolves_there",
+        "CREATE OR REPLACE SECURE VIEW x.v AS SELECT * FROM t",
+        {"rel:DB.X.T -> view:DB.X.V (dependency)"},
+    ),
+    (
+        "recursive_view",
+        "CREATE RECURSIVE VIEW v (n) AS WITH r AS (SELECT 1 AS n FROM seed UNION ALL SELECT n FROM r) "
+        "SELECT n FROM r",
+        {"rel:DB.S.SEED -> view:DB.S.V (dependency)"},
+    ),
+    (
+        "materialized_view",
+        "CREATE MATERIALIZED VIEW mv AS SELECT a FROM t",
+        {"rel:DB.S.T -> view:DB.S.MV (dependency)"},
+    ),
+    (
+        "dynamic_table",
+        "CREATE OR REPLACE DYNAMIC TABLE a.b.dt TARGET_LAG = '1 day' WAREHOUSE = wh AS SELECT * FROM t",
+        {"rel:A.B.T -> table:A.B.DT (dependency)"},
+    ),
+    (
+        "external_table",
+        "CREATE EXTERNAL TABLE et (a INT AS (value:c1::INT)) LOCATION = @st/path FILE_FORMAT = (TYPE = PARQUET)",
+        {"stage:DB.S.ST -> table:DB.S.ET (dependency)"},
+    ),
     # --- clones: https://docs.snowflake.com/en/sql-reference/sql/create-clone
-    ("clone_table_time_travel", "CREATE TABLE t2 CLONE t1 AT (OFFSET => -60)",
-     {"rel:DB.S.T1 -> table:DB.S.T2 (clone)"}),
-    ("clone_table_before", "CREATE OR REPLACE TABLE t2 CLONE x.t1 BEFORE (STATEMENT => '01b2')",
-     {"rel:DB.X.T1 -> table:DB.S.T2 (clone)"}),
-    ("clone_schema", "CREATE SCHEMA s2 CLONE s1 AT (TIMESTAMP => '2026-01-01'::TIMESTAMP_LTZ)",
-     {"schema:DB.S1 -> schema:DB.S2 (clone)"}),
+    (
+        "clone_table_time_travel",
+        "CREATE TABLE t2 CLONE t1 AT (OFFSET => -60)",
+        {"rel:DB.S.T1 -> table:DB.S.T2 (clone)"},
+    ),
+    (
+        "clone_table_before",
+        "CREATE OR REPLACE TABLE t2 CLONE x.t1 BEFORE (STATEMENT => '01b2')",
+        {"rel:DB.X.T1 -> table:DB.S.T2 (clone)"},
+    ),
+    (
+        "clone_schema",
+        "CREATE SCHEMA s2 CLONE s1 AT (TIMESTAMP => '2026-01-01'::TIMESTAMP_LTZ)",
+        {"schema:DB.S1 -> schema:DB.S2 (clone)"},
+    ),
     ("clone_database", "CREATE DATABASE d2 CLONE d1", {"database:D1 -> database:D2 (clone)"}),
     ("like_is_structure_only", "CREATE TABLE t LIKE u", set()),
     # --- names
-    ("quoted_keeps_case", 'INSERT INTO "Mixed"."t" SELECT * FROM "lower"',
-     {'rel:DB.S."lower" -> rel:DB.Mixed."t" (data)'.replace("DB.Mixed", 'DB."Mixed"')}),
-    ("identifier_function", "INSERT INTO IDENTIFIER('x.t') SELECT * FROM IDENTIFIER('\"Db\".s.u')",
-     {'rel:"Db".S.U -> rel:DB.X.T (data)'}),
-    ("cte_is_never_a_node",
-     "INSERT INTO t WITH c AS (SELECT * FROM u) SELECT * FROM c", {"rel:DB.S.U -> rel:DB.S.T (data)"}),
-    ("cte_shadowing_a_table",
-     "INSERT INTO t WITH orders AS (SELECT * FROM orders WHERE ok) SELECT * FROM orders",
-     {"rel:DB.S.ORDERS -> rel:DB.S.T (data)"}),
-    ("qualified_name_is_not_a_cte",
-     "INSERT INTO t WITH orders AS (SELECT 1) SELECT * FROM s.orders",
-     {"rel:DB.S.ORDERS -> rel:DB.S.T (data)"}),
-    ("table_functions_are_not_tables",
-     "INSERT INTO t SELECT f.value FROM u, LATERAL FLATTEN(input => u.v) f, TABLE(GENERATOR(ROWCOUNT => 3))",
-     {"rel:DB.S.U -> rel:DB.S.T (data)"}),
-    ("time_travel_reads_the_table", "INSERT INTO t SELECT * FROM u AT(OFFSET => -60)",
-     {"rel:DB.S.U -> rel:DB.S.T (data)"}),
-    ("target_read_is_not_a_self_edge", "INSERT INTO t SELECT * FROM t JOIN u ON t.a = u.a",
-     {"rel:DB.S.U -> rel:DB.S.T (data)"}),
+    (
+        "quoted_keeps_case",
+        'INSERT INTO "Mixed"."t" SELECT * FROM "lower"',
+        {'rel:DB.S."lower" -> rel:DB.Mixed."t" (data)'.replace("DB.Mixed", 'DB."Mixed"')},
+    ),
+    (
+        "identifier_function",
+        "INSERT INTO IDENTIFIER('x.t') SELECT * FROM IDENTIFIER('\"Db\".s.u')",
+        {'rel:"Db".S.U -> rel:DB.X.T (data)'},
+    ),
+    (
+        "cte_is_never_a_node",
+        "INSERT INTO t WITH c AS (SELECT * FROM u) SELECT * FROM c",
+        {"rel:DB.S.U -> rel:DB.S.T (data)"},
+    ),
+    (
+        "cte_shadowing_a_table",
+        "INSERT INTO t WITH orders AS (SELECT * FROM orders WHERE ok) SELECT * FROM orders",
+        {"rel:DB.S.ORDERS -> rel:DB.S.T (data)"},
+    ),
+    (
+        "qualified_name_is_not_a_cte",
+        "INSERT INTO t WITH orders AS (SELECT 1) SELECT * FROM s.orders",
+        {"rel:DB.S.ORDERS -> rel:DB.S.T (data)"},
+    ),
+    (
+        "table_functions_are_not_tables",
+        "INSERT INTO t SELECT f.value FROM u, LATERAL FLATTEN(input => u.v) f, TABLE(GENERATOR(ROWCOUNT => 3))",
+        {"rel:DB.S.U -> rel:DB.S.T (data)"},
+    ),
+    (
+        "time_travel_reads_the_table",
+        "INSERT INTO t SELECT * FROM u AT(OFFSET => -60)",
+        {"rel:DB.S.U -> rel:DB.S.T (data)"},
+    ),
+    (
+        "target_read_is_not_a_self_edge",
+        "INSERT INTO t SELECT * FROM t JOIN u ON t.a = u.a",
+        {"rel:DB.S.U -> rel:DB.S.T (data)"},
+    ),
     # --- no lineage
     ("select", "SELECT * FROM t JOIN u ON t.a = u.a", set()),
     ("show", "SHOW TABLES IN SCHEMA db.s", set()),
@@ -138,7 +231,9 @@ def _events(sql: str, ctx: Context = CTX) -> list[str]:
         f.SwapObjects: lambda x: f"swap {short(x.first)} {short(x.second)}",
         f.DropObject: lambda x: f"drop {short(x.obj)}",
         f.UndropObject: lambda x: f"undrop {short(x.obj)}",
-        f.CreateObject: lambda x: f"create {short(x.obj)} {x.kind}" + (" replace" if x.replace else ""),
+        f.CreateObject: lambda x: (
+            f"create {short(x.obj)} {x.kind}" + (" replace" if x.replace else "")
+        ),
     }
     return [names[type(x)](x) for x in derived.facts if type(x) in names]
 

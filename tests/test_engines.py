@@ -7,11 +7,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from test_fixtures import FIXTURES
 
 from extractor.collect import collect_partition
 from extractor.run import ExtractOptions, extract
 from extractor.sources import read_sources
-from test_fixtures import FIXTURES
 
 distributed = pytest.importorskip("distributed")
 
@@ -30,11 +30,18 @@ def partitioned_log(tmp_path: Path) -> Path:
 
 def test_dask_engine_matches_local(partitioned_log: Path, tmp_path: Path) -> None:
     local = extract(ExtractOptions(sources=[str(partitioned_log)], out=tmp_path / "local"))
-    dask = extract(ExtractOptions(sources=[str(partitioned_log)], out=tmp_path / "dask", engine="dask"))
-    assert (dask.rows_read, dask.statements, dask.errors) == (local.rows_read, local.statements, local.errors)
+    dask = extract(
+        ExtractOptions(sources=[str(partitioned_log)], out=tmp_path / "dask", engine="dask")
+    )
+    assert (dask.rows_read, dask.statements, dask.errors) == (
+        local.rows_read,
+        local.statements,
+        local.errors,
+    )
     for name in ("nodes", "edges", "grants", "errors"):
         assert (tmp_path / "local" / f"{name}.parquet").read_bytes() == (
-            tmp_path / "dask" / f"{name}.parquet").read_bytes(), name
+            tmp_path / "dask" / f"{name}.parquet"
+        ).read_bytes(), name
 
 
 def test_a_partition_sends_back_no_text(partitioned_log: Path) -> None:

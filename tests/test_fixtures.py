@@ -26,7 +26,12 @@ def read_edges_tsv(path: Path) -> set[tuple[str, str, str]]:
 
 def edge_set(out: Path) -> set[tuple[str, str, str]]:
     table = pq.read_table(out / "edges.parquet")
-    return set(zip(*(table.column(c).to_pylist() for c in ("source_id", "target_id", "edge_type"))))
+    return set(
+        zip(
+            *(table.column(c).to_pylist() for c in ("source_id", "target_id", "edge_type")),
+            strict=True,
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +93,9 @@ def test_ml_platform_fixture_gives_its_oracle(tmp_path: Path, contract_check) ->
     for line in (folder / "expected_status.tsv").read_text(encoding="utf-8").splitlines()[1:]:
         node_id, status = line.split("\t")
         statuses[node_id] = status
-    nodes = {r["node_id"]: r["status"] for r in pq.read_table(tmp_path / "nodes.parquet").to_pylist()}
+    nodes = {
+        r["node_id"]: r["status"] for r in pq.read_table(tmp_path / "nodes.parquet").to_pylist()
+    }
     assert {n: nodes.get(n) for n in statuses} == statuses
     assert contract_check(tmp_path) == []
 
@@ -108,7 +115,8 @@ def test_deduplication_changes_no_byte(tmp_path: Path) -> None:
         cache.fingerprint = original
     for name in ("nodes", "edges", "grants", "errors"):
         assert (tmp_path / "dedup" / f"{name}.parquet").read_bytes() == (
-            tmp_path / "each" / f"{name}.parquet").read_bytes(), name
+            tmp_path / "each" / f"{name}.parquet"
+        ).read_bytes(), name
 
 
 def test_workers_give_the_same_bytes(tmp_path: Path) -> None:
@@ -117,7 +125,8 @@ def test_workers_give_the_same_bytes(tmp_path: Path) -> None:
     extract(ExtractOptions(sources=sources, out=tmp_path / "two", workers=2))
     for name in ("nodes", "edges", "errors"):
         assert (tmp_path / "one" / f"{name}.parquet").read_bytes() == (
-            tmp_path / "two" / f"{name}.parquet").read_bytes(), name
+            tmp_path / "two" / f"{name}.parquet"
+        ).read_bytes(), name
 
 
 def test_nightly_run_reuses_the_facts_cache(tmp_path: Path) -> None:

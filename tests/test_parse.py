@@ -10,10 +10,14 @@ from extractor.parse import fingerprint, is_read_only
 @pytest.mark.parametrize(
     ("a", "b"),
     [
-        ("INSERT INTO t SELECT * FROM u WHERE d = '2026-01-01' LIMIT 10",
-         "INSERT INTO t SELECT * FROM u WHERE d = '2026-02-17' LIMIT 500"),
-        ("MERGE INTO t USING u ON t.id = u.id AND u.x > 1.5e3 WHEN MATCHED THEN DELETE",
-         "MERGE INTO t USING u ON t.id = u.id AND u.x > 7 WHEN MATCHED THEN DELETE"),
+        (
+            "INSERT INTO t SELECT * FROM u WHERE d = '2026-01-01' LIMIT 10",
+            "INSERT INTO t SELECT * FROM u WHERE d = '2026-02-17' LIMIT 500",
+        ),
+        (
+            "MERGE INTO t USING u ON t.id = u.id AND u.x > 1.5e3 WHEN MATCHED THEN DELETE",
+            "MERGE INTO t USING u ON t.id = u.id AND u.x > 7 WHEN MATCHED THEN DELETE",
+        ),
         ("INSERT INTO t SELECT 'it''s' FROM u", "INSERT INTO t SELECT 'x' FROM u"),
     ],
 )
@@ -28,11 +32,18 @@ def test_statements_differing_in_literals_share_a_fingerprint(a: str, b: str) ->
         ('INSERT INTO "t1" SELECT 1', 'INSERT INTO "t2" SELECT 1'),
         ("INSERT INTO t SELECT * FROM v1", "INSERT INTO t SELECT * FROM v2"),
         # a quote inside a comment or a quoted name must not swallow the code after it
-        ("-- don't\nINSERT INTO a SELECT * FROM b WHERE x = 'y'",
-         "-- don't\nINSERT INTO c SELECT * FROM d WHERE x = 'y'"),
-        ('INSERT INTO "it\'s" SELECT * FROM b WHERE x = \'y\'',
-         'INSERT INTO "it\'s" SELECT * FROM c WHERE x = \'y\''),
-        ("ALTER DATASET d ADD VERSION $$v1$$ FROM (SELECT 1)", "ALTER DATASET d ADD VERSION $$v2$$ FROM (SELECT 1)"),
+        (
+            "-- don't\nINSERT INTO a SELECT * FROM b WHERE x = 'y'",
+            "-- don't\nINSERT INTO c SELECT * FROM d WHERE x = 'y'",
+        ),
+        (
+            "INSERT INTO \"it's\" SELECT * FROM b WHERE x = 'y'",
+            "INSERT INTO \"it's\" SELECT * FROM c WHERE x = 'y'",
+        ),
+        (
+            "ALTER DATASET d ADD VERSION $$v1$$ FROM (SELECT 1)",
+            "ALTER DATASET d ADD VERSION $$v2$$ FROM (SELECT 1)",
+        ),
     ],
 )
 def test_statements_differing_in_names_do_not(a: str, b: str) -> None:

@@ -153,8 +153,9 @@ def test_long_edges_get_their_own_slots() -> None:
     layout = r.layered_layout("ABCD", [("A", "B"), ("B", "C"), ("C", "D"), ("A", "D")])
     route = layout.routes[("A", "D")]
     assert len(route) == 2 + 2 * 2
-    card_rows = [(c.y, c.y + r.LABEL_H + r.CARD_H)
-                 for c in layout.cards.values() if c.column in (1, 2)]
+    card_rows = [
+        (c.y, c.y + r.LABEL_H + r.CARD_H) for c in layout.cards.values() if c.column in (1, 2)
+    ]
     assert all(not (top <= y <= bottom) for _, y in route[1:-1] for top, bottom in card_rows)
 
 
@@ -184,7 +185,7 @@ def test_neighbourhood_uses_the_rules_of_lineage(quickstart: Graph) -> None:
     }
     both = r.select_subgraph(quickstart, start)
     assert len(both.edges) == 6 and both.focus == start.node_id
-    assert 'class n' in r.render(both, "mermaid") and "focus" in r.render(both, "mermaid")
+    assert "class n" in r.render(both, "mermaid") and "focus" in r.render(both, "mermaid")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,17 +195,30 @@ def test_neighbourhood_uses_the_rules_of_lineage(quickstart: Graph) -> None:
 @pytest.fixture
 def analyst_graph(quickstart: Graph) -> Graph:
     """The quickstart plus a role that may read WINEDATA and nothing else."""
-    def grant(privilege: str, on_type: str, on_name: str) -> dict:
-        return {"action": "GRANT", "privilege": privilege, "on_type": on_type, "on_name": on_name,
-                "grantee_type": "ROLE", "grantee": "ANALYST", "with_grant_option": False,
-                "query_id": "g", "granted_at": T0, "revoked_at": None,
-                "role_name": "SECURITYADMIN", "user_name": "U"}
 
-    quickstart.grants.extend([
-        grant("USAGE", "DATABASE", "ML_LINEAGE_DATABASE"),
-        grant("USAGE", "SCHEMA", "ML_LINEAGE_DATABASE.ML_LINEAGE_SCHEMA"),
-        grant("SELECT", "TABLE", f"{P}WINEDATA"),
-    ])
+    def grant(privilege: str, on_type: str, on_name: str) -> dict:
+        return {
+            "action": "GRANT",
+            "privilege": privilege,
+            "on_type": on_type,
+            "on_name": on_name,
+            "grantee_type": "ROLE",
+            "grantee": "ANALYST",
+            "with_grant_option": False,
+            "query_id": "g",
+            "granted_at": T0,
+            "revoked_at": None,
+            "role_name": "SECURITYADMIN",
+            "user_name": "U",
+        }
+
+    quickstart.grants.extend(
+        [
+            grant("USAGE", "DATABASE", "ML_LINEAGE_DATABASE"),
+            grant("USAGE", "SCHEMA", "ML_LINEAGE_DATABASE.ML_LINEAGE_SCHEMA"),
+            grant("SELECT", "TABLE", f"{P}WINEDATA"),
+        ]
+    )
     return quickstart
 
 
@@ -217,8 +231,13 @@ def test_a_role_sees_stars_where_it_may_not_look(analyst_graph: Graph, fmt: str)
     assert all(n.node_id.startswith("masked:") and n.name == "***" for n in masked)
     text = r.render(sub, fmt)
     assert "WINEDATA" in text and "***" in text
-    hidden_names = ("FEATURE_STORE_TEMP_STAGE", "WINE_FEATURES", "MY_DATASET", "MODEL_TRAINED",
-                    "SNOWPARK")
+    hidden_names = (
+        "FEATURE_STORE_TEMP_STAGE",
+        "WINE_FEATURES",
+        "MY_DATASET",
+        "MODEL_TRAINED",
+        "SNOWPARK",
+    )
     for hidden in hidden_names:
         assert hidden not in text, hidden
 
@@ -271,8 +290,11 @@ def test_svg_is_xml_with_a_card_per_object(quickstart: Graph) -> None:
     text = r.render(r.select_subgraph(quickstart), "svg")
     root = ET.fromstring(text.encode("utf-8"))
     ns = "{http://www.w3.org/2000/svg}"
-    cards = {g.get("data-node-id"): int(g.get("data-column"))
-             for g in root.iter(f"{ns}g") if g.get("data-node-id")}
+    cards = {
+        g.get("data-node-id"): int(g.get("data-column"))
+        for g in root.iter(f"{ns}g")
+        if g.get("data-node-id")
+    }
     assert cards == EXPECTED_COLUMNS
     assert len([p for p in root.iter(f"{ns}path") if "link" in (p.get("class") or "")]) == 14
 
@@ -343,7 +365,9 @@ def test_big_graphs_open_on_one_card_per_schema() -> None:
     assert [c["id"] for c in main["cards"]] == ["group:D.S0", "group:D.S1", "group:D.S2"]
     assert [c["column"] for c in main["cards"]] == [0, 1, 2]
     assert [(ln["source"], ln["target"]) for ln in main["links"]] == [
-        ("group:D.S0", "group:D.S1"), ("group:D.S1", "group:D.S2")]
+        ("group:D.S0", "group:D.S1"),
+        ("group:D.S1", "group:D.S2"),
+    ]
     assert data["groups"]["group:D.S1"]["counts"] == {"table": 5}
     middle = {c["id"] for c in data["views"]["group:D.S1"]["cards"]}
     assert middle == {f"table:D.S1.T{k}" for k in range(5)} | {"table:D.S0.T4", "table:D.S2.T0"}
@@ -353,11 +377,31 @@ def test_big_graphs_open_on_one_card_per_schema() -> None:
 def test_cli_render_errors_are_one_line(quickstart_dir: Path) -> None:
     result = CliRunner().invoke(cli, ["render", "NOPE", "--graph", str(quickstart_dir)])
     assert result.exit_code == 1 and "not found" in result.output
-    result = CliRunner().invoke(cli, ["render", "--graph", str(quickstart_dir),
-                                      "--as-role", "NOBODY", "--no-public-view-lineage"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "render",
+            "--graph",
+            str(quickstart_dir),
+            "--as-role",
+            "NOBODY",
+            "--no-public-view-lineage",
+        ],
+    )
     assert result.exit_code == 1 and "Insufficient privileges" in result.output
-    result = CliRunner().invoke(cli, ["render", f"{P}WINEDATA", "--graph", str(quickstart_dir),
-                                      "--direction", "upstream", "--format", "mermaid"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "render",
+            f"{P}WINEDATA",
+            "--graph",
+            str(quickstart_dir),
+            "--direction",
+            "upstream",
+            "--format",
+            "mermaid",
+        ],
+    )
     assert result.exit_code == 0 and result.output.count(" --> ") == 1
 
 
@@ -371,10 +415,23 @@ def chromium_binary() -> str | None:
 
 def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-         f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -383,8 +440,8 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, header = 8, b"", b""
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         pos += 12 + length
         if kind == b"IHDR":
             header = body
@@ -396,7 +453,7 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     raw, stride, rows, previous = zlib.decompress(idat), width * bpp, [], bytearray(width * bpp)
     for y in range(height):
         start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         for i in range(stride):
             left = line[i - bpp] if i >= bpp else 0
             up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
@@ -411,7 +468,7 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
                 best = left if pa <= pb and pa <= pc else up if pb <= pc else corner
                 line[i] = (line[i] + best) & 255
-        rows.append(b"".join(bytes(line[k:k + 3]) for k in range(0, stride, bpp)))
+        rows.append(b"".join(bytes(line[k : k + 3]) for k in range(0, stride, bpp)))
         previous = line
     return width, height, rows
 
@@ -442,12 +499,13 @@ def test_quickstart_page_in_headless_chromium(quickstart: Graph, tmp_path: Path)
     assert 'data-ready="true"' in dom.stdout and dom.stdout.count('class="link ') == 14
 
     shot = tmp_path / "lineage.png"
-    result = run_chromium(binary, profile, "--window-size=1600,700", f"--screenshot={shot}",
-                          page.as_uri())
+    result = run_chromium(
+        binary, profile, "--window-size=1600,700", f"--screenshot={shot}", page.as_uri()
+    )
     assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
     width, height, rows = png_pixels(shot.read_bytes())
     assert (width, height) == (1600, 700)
-    pixels = [row[k:k + 3] for row in rows[::4] for k in range(0, len(row), 12)]
+    pixels = [row[k : k + 3] for row in rows[::4] for k in range(0, len(row), 12)]
     colours = set(pixels)
     not_white = sum(p != b"\xff\xff\xff" for p in pixels) / len(pixels)
     assert len(colours) > 50 and 0.03 < not_white < 0.9

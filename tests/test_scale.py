@@ -21,8 +21,22 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def generated_log(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("scale") / "query_history.csv"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate_log.py"), "--rows", "60000",
-                    "--seed", "7", "--days", "6", "--out", str(out), "--quiet"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate_log.py"),
+            "--rows",
+            "60000",
+            "--seed",
+            "7",
+            "--days",
+            "6",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        check=True,
+    )
     return out
 
 
@@ -42,9 +56,16 @@ def test_daily_increments_equal_one_run(generated_log: Path, tmp_path: Path) -> 
     full = extract(ExtractOptions(sources=[str(generated_log)], out=tmp_path / "full"))
     start = datetime(2026, 3, 2, tzinfo=UTC)
     for day in range(8):
-        extract(ExtractOptions(sources=[str(generated_log)], out=tmp_path / "nightly",
-                               until=start + timedelta(days=day), since_last=day > 0))
+        extract(
+            ExtractOptions(
+                sources=[str(generated_log)],
+                out=tmp_path / "nightly",
+                until=start + timedelta(days=day),
+                since_last=day > 0,
+            )
+        )
     extract(ExtractOptions(sources=[str(generated_log)], out=tmp_path / "nightly", since_last=True))
     assert (tmp_path / "full" / "edges.parquet").read_bytes() == (
-        tmp_path / "nightly" / "edges.parquet").read_bytes()
+        tmp_path / "nightly" / "edges.parquet"
+    ).read_bytes()
     assert full.statements > 0

@@ -127,18 +127,43 @@ def derive_statement(text: str, ctx: Context) -> Derived:
     except Exception as err:  # noqa: BLE001
         return Derived(error=StatementError("derive", type(err).__name__, _first_line(err)))
     flags = [cache_flags(tree) for tree in trees]
-    return Derived(facts=tuple(result), statement_kind=type(trees[0]).__name__.upper(),
-                   literal_free=all(f[0] for f in flags), context_free=all(f[1] for f in flags))
+    return Derived(
+        facts=tuple(result),
+        statement_kind=type(trees[0]).__name__.upper(),
+        literal_free=all(f[0] for f in flags),
+        context_free=all(f[1] for f in flags),
+    )
 
 
 # Where a literal sits decides whether it can change lineage: inside a name, a property, a
 # location or an ML clause it can (IDENTIFIER('db.s.t'), a dataset version, a tag, a deploy
 # spec); as a value in a query (WHERE d = '2026-01-01', LIMIT 10, SELECT 'x') it cannot.
-_LITERAL_SENSITIVE = (exp.DynamicIdentifier, exp.Table, exp.Property, exp.Properties, exp.Tags,
-                      ModelRef)
-_LITERAL_HARMLESS = (exp.Select, exp.Where, exp.Having, exp.Qualify, exp.Join, exp.Values,
-                     exp.Limit, exp.Offset, exp.Order, exp.Group, exp.Window, exp.HistoricalData,
-                     exp.Update, exp.When, exp.Set, exp.CopyParameter)
+_LITERAL_SENSITIVE = (
+    exp.DynamicIdentifier,
+    exp.Table,
+    exp.Property,
+    exp.Properties,
+    exp.Tags,
+    ModelRef,
+)
+_LITERAL_HARMLESS = (
+    exp.Select,
+    exp.Where,
+    exp.Having,
+    exp.Qualify,
+    exp.Join,
+    exp.Values,
+    exp.Limit,
+    exp.Offset,
+    exp.Order,
+    exp.Group,
+    exp.Window,
+    exp.HistoricalData,
+    exp.Update,
+    exp.When,
+    exp.Set,
+    exp.CopyParameter,
+)
 
 
 def cache_flags(tree: exp.Expr) -> tuple[bool, bool]:

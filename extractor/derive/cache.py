@@ -108,29 +108,34 @@ class StatementCache:
         self.derived_now += len(items)
         if self._executor is None or len(items) < 2 * CHUNK:
             return derive_chunk(items)
-        chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+        chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
         return [d for part in self._executor.map(derive_chunk, chunks) for d in part]
 
-    def ids_for(self, texts: Sequence[str], databases: Sequence[str], schemas: Sequence[str]) -> list[int]:
+    def ids_for(
+        self, texts: Sequence[str], databases: Sequence[str], schemas: Sequence[str]
+    ) -> list[int]:
         """The id of each statement's facts, deriving (in parallel) those not seen before.
 
         The first statement of a fingerprint is derived in its context; its flags say what else
         its facts depend on: the literals (then each text is its own key) and the context (then
         the key includes the database and schema)."""
-        rows = list(zip(texts, databases, schemas))
+        rows = list(zip(texts, databases, schemas, strict=True))
         marks = [self._key(text) for text, _, _ in rows]
         first: dict[str, tuple[str, str, str]] = {}
-        for mark, row in zip(marks, rows):
+        for mark, row in zip(marks, rows, strict=True):
             if mark not in self.entries and mark not in first:
                 first[mark] = row
-        for mark, derived in zip(first, self._derive(list(first.values()))):
+        for mark, derived in zip(first, self._derive(list(first.values())), strict=True):
             self.entries[mark] = derived
             self.entries.setdefault(_specific_key(mark, derived, *first[mark]), derived)
-        keys = [_specific_key(mark, self.entries[mark], *row) for mark, row in zip(marks, rows)]
+        keys = [
+            _specific_key(mark, self.entries[mark], *row)
+            for mark, row in zip(marks, rows, strict=True)
+        ]
         misses: dict[str, tuple[str, str, str]] = {}
-        for key, row in zip(keys, rows):
+        for key, row in zip(keys, rows, strict=True):
             if key not in self.entries and key not in misses:
                 misses[key] = row
-        for key, derived in zip(misses, self._derive(list(misses.values()))):
+        for key, derived in zip(misses, self._derive(list(misses.values())), strict=True):
             self.entries[key] = derived
-        return [self._id(key, text) for key, (text, _, _) in zip(keys, rows)]
+        return [self._id(key, text) for key, (text, _, _) in zip(keys, rows, strict=True)]

@@ -110,7 +110,9 @@ def derive_alter_dataset(tree: exp.Alter, ctx: Context) -> list[Fact]:
     for action in tree.args.get("actions") or []:
         if isinstance(action, AddDatasetVersion):
             version = _with_version(dataset, action.this.name)
-            sources = read_sources(action.query, ctx) + feature_views_in_metadata(action.metadata_text)
+            sources = read_sources(action.query, ctx) + feature_views_in_metadata(
+                action.metadata_text
+            )
             result += [
                 f.CreateObject(version, "dataset_version"),
                 lineage_fact(version, sorted(set(sources)), f.DATA, "ADD DATASET VERSION"),
@@ -125,13 +127,19 @@ def derive_alter_dataset(tree: exp.Alter, ctx: Context) -> list[Fact]:
 
 
 def _model_version_facts(
-    model: ObjectName, version: str, source: exp.Expr | None, live: bool, replace: bool,
+    model: ObjectName,
+    version: str,
+    source: exp.Expr | None,
+    live: bool,
+    replace: bool,
     ctx: Context,
 ) -> list[Fact]:
     """A version registered from a stage (not a lineage source: the files are the model) or
     copied ``FROM MODEL m2 [VERSION v2]`` (a clone edge between versions)."""
     target = _with_version(model, version)
-    facts: list[Fact] = [f.CreateObject(target, "live_version" if live else "model_version", replace)]
+    facts: list[Fact] = [
+        f.CreateObject(target, "live_version" if live else "model_version", replace)
+    ]
     if isinstance(source, ModelRef):
         facts.append(f.CloneObject(model_name(source, ctx), target, "model"))
     return facts
@@ -139,8 +147,14 @@ def _model_version_facts(
 
 def derive_create_model(tree: CreateModel, ctx: Context) -> list[Fact]:
     model = table_name(tree.this, ctx, f.MODEL)
-    return _model_version_facts(model, _version(tree.args.get("version")), tree.args.get("source"),
-                                bool(tree.args.get("live")), bool(tree.args.get("replace")), ctx)
+    return _model_version_facts(
+        model,
+        _version(tree.args.get("version")),
+        tree.args.get("source"),
+        bool(tree.args.get("live")),
+        bool(tree.args.get("replace")),
+        ctx,
+    )
 
 
 def derive_alter_model(tree: exp.Alter, ctx: Context) -> list[Fact]:
@@ -150,8 +164,14 @@ def derive_alter_model(tree: exp.Alter, ctx: Context) -> list[Fact]:
     result: list[Fact] = []
     for action in tree.args.get("actions") or []:
         if isinstance(action, AddModelVersion):
-            result += _model_version_facts(model, _version(action.this), action.args.get("source"),
-                                           bool(action.args.get("live")), False, ctx)
+            result += _model_version_facts(
+                model,
+                _version(action.this),
+                action.args.get("source"),
+                bool(action.args.get("live")),
+                False,
+                ctx,
+            )
         elif isinstance(action, DropVersion):
             result.append(f.DropObject(_with_version(model, _version(action.this))))
         elif isinstance(action, SetDefaultVersion):
@@ -189,16 +209,21 @@ def derive_call(tree: Call, ctx: Context) -> list[Fact]:
     try:
         spec = yaml.safe_load(spec_text)
     except yaml.YAMLError as err:
-        raise DeriveError(f"SYSTEM$DEPLOY_MODEL spec is not YAML: {str(err).splitlines()[0]}") from err
+        raise DeriveError(
+            f"SYSTEM$DEPLOY_MODEL spec is not YAML: {str(err).splitlines()[0]}"
+        ) from err
     if not isinstance(spec, dict) or not isinstance(spec.get("service"), dict):
         raise DeriveError("SYSTEM$DEPLOY_MODEL spec names no service")
     service = _spec_name(spec["service"], ctx, f.SERVICE)
     models = [
         _with_version(_spec_name(m, ctx, f.MODEL), _version_text(m.get("version")))
-        for m in spec.get("models") or [] if isinstance(m, dict) and m.get("name")
+        for m in spec.get("models") or []
+        if isinstance(m, dict) and m.get("name")
     ]
-    return [f.CreateObject(service, "model_service"),
-            lineage_fact(service, sorted(set(models)), f.DATA, "DEPLOY MODEL")]
+    return [
+        f.CreateObject(service, "model_service"),
+        lineage_fact(service, sorted(set(models)), f.DATA, "DEPLOY MODEL"),
+    ]
 
 
 def _spec_name(entry: dict[str, Any], ctx: Context, domain: str) -> ObjectName:
@@ -250,7 +275,9 @@ def _manifest_facts(record: ModelVersionMetadata) -> list[Fact]:
             for tree in parse_statements(source.entity):
                 sources += read_sources(tree, ctx)
         elif source.type == "EXPERIMENT":
-            experiments.append(f"{source.entity}@{source.version}" if source.version else source.entity)
+            experiments.append(
+                f"{source.entity}@{source.version}" if source.version else source.entity
+            )
     facts: list[Fact] = [lineage_fact(target, sorted(set(sources)), f.DATA, "LOG MODEL")]
     if experiments:
         facts.append(f.SetProperties(target, (("experiments", ",".join(sorted(experiments))),)))
@@ -259,7 +286,9 @@ def _manifest_facts(record: ModelVersionMetadata) -> list[Fact]:
 
 def _tag_fact(record: TagMetadata) -> Fact:
     parts = _parse_dotted(record.object_name)
-    domain = {"STAGE": f.STAGE, "SCHEMA": f.SCHEMA, "DATABASE": f.DATABASE}.get(record.domain, f.RELATION)
+    domain = {"STAGE": f.STAGE, "SCHEMA": f.SCHEMA, "DATABASE": f.DATABASE}.get(
+        record.domain, f.RELATION
+    )
     obj = qualify(parts, Context(), domain)
     tag = ".".join(_parse_dotted(record.tag))
     return f.SetProperties(obj, ((f"tag:{tag}", record.value),))

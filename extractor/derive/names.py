@@ -68,8 +68,14 @@ def _table_parts(table: exp.Table) -> list[str]:
         literal = this.this
         if not (isinstance(literal, exp.Literal) and literal.is_string):
             raise DeriveError(f"IDENTIFIER() over a non-literal: {this.sql(dialect=MlSnowflake)}")
-        return [*(normalize_identifier(p) for p in (table.args.get("catalog"), table.args.get("db")) if p),
-                *_parse_dotted(literal.this)]
+        return [
+            *(
+                normalize_identifier(p)
+                for p in (table.args.get("catalog"), table.args.get("db"))
+                if p
+            ),
+            *_parse_dotted(literal.this),
+        ]
     return [normalize_identifier(p) for p in table.parts]
 
 
@@ -194,7 +200,9 @@ def read_sources(
     return sorted(found)
 
 
-def _walk_reads(node: exp.Expr) -> tuple[list[exp.Table], list[ModelRef], list[exp.ModelAttribute], bool]:
+def _walk_reads(
+    node: exp.Expr,
+) -> tuple[list[exp.Table], list[ModelRef], list[exp.ModelAttribute], bool]:
     """One pass over the tree (statements of 200 KB have trees of 100k nodes): its tables, model
     references, model method calls, and whether it has a WITH at all (else no name is a CTE)."""
     tables: list[exp.Table] = []

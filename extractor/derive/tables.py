@@ -170,13 +170,18 @@ def _create_table(tree: exp.Create, ctx: Context) -> list[Fact]:
     if kind == "external_table":
         location = _has(props, exp.LocationProperty)
         stage = _location(location.this, ctx) if location else None
-        return [created] + ([lineage_fact(target, [stage], f.DEPENDENCY, operation)] if stage else [])
+        return [created] + (
+            [lineage_fact(target, [stage], f.DEPENDENCY, operation)] if stage else []
+        )
     query = tree.expression
     if query is None:
         return [created]
     if kind == "dynamic_table":
         body_ctx = Context(target.database, target.schema)
-        return [created, lineage_fact(target, read_sources(query, body_ctx), f.DEPENDENCY, operation)]
+        return [
+            created,
+            lineage_fact(target, read_sources(query, body_ctx), f.DEPENDENCY, operation),
+        ]
     return [created, lineage_fact(target, read_sources(query, ctx), f.DATA, operation)]
 
 
@@ -210,7 +215,11 @@ def _create_stage(tree: exp.Create, ctx: Context) -> list[Fact]:
     target = table_name(target_table(tree.this), ctx, f.STAGE)
     props = _properties(tree)
     url = next(
-        (p.args["value"].name for p in props if isinstance(p, exp.Property) and p.name.upper() == "URL"),
+        (
+            p.args["value"].name
+            for p in props
+            if isinstance(p, exp.Property) and p.name.upper() == "URL"
+        ),
         "",
     )
     kind = "external_stage" if url else "internal_stage"
@@ -301,19 +310,76 @@ def no_facts(tree: exp.Expr, ctx: Context) -> list[Fact]:
 
 # First words of statements sqlglot keeps as a Command that never carry lineage.
 NO_LINEAGE_COMMANDS = frozenset(
-    {"SHOW", "DESC", "DESCRIBE", "EXPLAIN", "LIST", "LS", "PUT", "GET", "REMOVE", "RM", "BEGIN",
-     "START", "COMMIT", "ROLLBACK", "USE", "SET", "UNSET", "GRANT", "REVOKE", "CALL", "COMMENT",
-     "ABORT", "KILL", "CANCEL", "TRUNCATE", "DELETE"}
+    {
+        "SHOW",
+        "DESC",
+        "DESCRIBE",
+        "EXPLAIN",
+        "LIST",
+        "LS",
+        "PUT",
+        "GET",
+        "REMOVE",
+        "RM",
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "ROLLBACK",
+        "USE",
+        "SET",
+        "UNSET",
+        "GRANT",
+        "REVOKE",
+        "CALL",
+        "COMMENT",
+        "ABORT",
+        "KILL",
+        "CANCEL",
+        "TRUNCATE",
+        "DELETE",
+    }
 )
 # Objects whose CREATE/DROP/UNDROP, or ALTER … RENAME/SWAP/SET TAG, is lineage: if such a
 # statement reaches derive as raw text, the grammar missed it and the gap must show in errors.
 LINEAGE_OBJECTS = frozenset(
-    {"TABLE", "VIEW", "DYNAMIC", "MATERIALIZED", "EXTERNAL", "ICEBERG", "SCHEMA", "DATABASE",
-     "STAGE", "DATASET", "MODEL", "SERVICE", "TRANSIENT", "TEMPORARY", "SECURE", "RECURSIVE"}
+    {
+        "TABLE",
+        "VIEW",
+        "DYNAMIC",
+        "MATERIALIZED",
+        "EXTERNAL",
+        "ICEBERG",
+        "SCHEMA",
+        "DATABASE",
+        "STAGE",
+        "DATASET",
+        "MODEL",
+        "SERVICE",
+        "TRANSIENT",
+        "TEMPORARY",
+        "SECURE",
+        "RECURSIVE",
+    }
 )
 LINEAGE_ALTER_WORDS = frozenset({"RENAME", "SWAP", "TAG", "VERSION", "DEFAULT_VERSION", "ALIAS"})
-_MODIFIERS = frozenset({"OR", "REPLACE", "ALTER", "IF", "EXISTS", "NOT", "LOCAL", "GLOBAL",
-                        "VOLATILE", "SCOPED", "TRANSIENT", "TEMPORARY", "TEMP", "SECURE"})
+_MODIFIERS = frozenset(
+    {
+        "OR",
+        "REPLACE",
+        "ALTER",
+        "IF",
+        "EXISTS",
+        "NOT",
+        "LOCAL",
+        "GLOBAL",
+        "VOLATILE",
+        "SCOPED",
+        "TRANSIENT",
+        "TEMPORARY",
+        "TEMP",
+        "SECURE",
+    }
+)
 
 
 def derive_command(tree: exp.Command, ctx: Context) -> list[Fact]:

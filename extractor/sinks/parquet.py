@@ -32,38 +32,88 @@ from extractor.redact import redact_secrets
 TS = pa.timestamp("us", tz="UTC")
 STR = pa.string()
 
-NODES_SCHEMA = pa.schema([
-    ("node_id", STR), ("domain", STR), ("kind", STR), ("database", STR), ("schema", STR),
-    ("name", STR), ("version", STR), ("status", STR), ("created_at", TS), ("deleted_at", TS),
-    ("created_by_query_id", STR), ("previous_names", pa.list_(STR)), ("properties", STR),
-])
-EDGES_SCHEMA = pa.schema([
-    ("source_id", STR), ("target_id", STR), ("edge_type", STR), ("operation", STR),
-    ("first_seen", TS), ("last_seen", TS), ("query_count", pa.int64()),
-    ("first_query_id", STR), ("last_query_id", STR),
-])
-GRANTS_SCHEMA = pa.schema([
-    ("action", STR), ("privilege", STR), ("on_type", STR), ("on_name", STR),
-    ("grantee_type", STR), ("grantee", STR), ("with_grant_option", pa.bool_()),
-    ("query_id", STR), ("granted_at", TS), ("revoked_at", TS), ("role_name", STR),
-    ("user_name", STR),
-])
-ERRORS_SCHEMA = pa.schema([
-    ("query_id", STR), ("start_time", TS), ("stage", STR), ("error_type", STR),
-    ("message", STR), ("query_hash", STR),
-])
-RUNS_SCHEMA = pa.schema([
-    ("run_id", STR), ("started_at", TS), ("finished_at", TS), ("since", TS), ("until", TS),
-    ("watermark", TS), ("sources", STR), ("rows_read", pa.int64()), ("statements", pa.int64()),
-    ("unique_statements", pa.int64()), ("skipped_failed", pa.int64()),
-    ("skipped_duplicate", pa.int64()), ("skipped_window", pa.int64()), ("errors", pa.int64()),
-    ("nodes", pa.int64()), ("edges", pa.int64()), ("tool_version", STR),
-])
+NODES_SCHEMA = pa.schema(
+    [
+        ("node_id", STR),
+        ("domain", STR),
+        ("kind", STR),
+        ("database", STR),
+        ("schema", STR),
+        ("name", STR),
+        ("version", STR),
+        ("status", STR),
+        ("created_at", TS),
+        ("deleted_at", TS),
+        ("created_by_query_id", STR),
+        ("previous_names", pa.list_(STR)),
+        ("properties", STR),
+    ]
+)
+EDGES_SCHEMA = pa.schema(
+    [
+        ("source_id", STR),
+        ("target_id", STR),
+        ("edge_type", STR),
+        ("operation", STR),
+        ("first_seen", TS),
+        ("last_seen", TS),
+        ("query_count", pa.int64()),
+        ("first_query_id", STR),
+        ("last_query_id", STR),
+    ]
+)
+GRANTS_SCHEMA = pa.schema(
+    [
+        ("action", STR),
+        ("privilege", STR),
+        ("on_type", STR),
+        ("on_name", STR),
+        ("grantee_type", STR),
+        ("grantee", STR),
+        ("with_grant_option", pa.bool_()),
+        ("query_id", STR),
+        ("granted_at", TS),
+        ("revoked_at", TS),
+        ("role_name", STR),
+        ("user_name", STR),
+    ]
+)
+ERRORS_SCHEMA = pa.schema(
+    [
+        ("query_id", STR),
+        ("start_time", TS),
+        ("stage", STR),
+        ("error_type", STR),
+        ("message", STR),
+        ("query_hash", STR),
+    ]
+)
+RUNS_SCHEMA = pa.schema(
+    [
+        ("run_id", STR),
+        ("started_at", TS),
+        ("finished_at", TS),
+        ("since", TS),
+        ("until", TS),
+        ("watermark", TS),
+        ("sources", STR),
+        ("rows_read", pa.int64()),
+        ("statements", pa.int64()),
+        ("unique_statements", pa.int64()),
+        ("skipped_failed", pa.int64()),
+        ("skipped_duplicate", pa.int64()),
+        ("skipped_window", pa.int64()),
+        ("errors", pa.int64()),
+        ("nodes", pa.int64()),
+        ("edges", pa.int64()),
+        ("tool_version", STR),
+    ]
+)
 # _state/: the graph as fold left it (not collapsed), with internal keys, to continue from.
-STATE_NODES_SCHEMA = pa.schema([("key", pa.int64()), ("dropped_with", pa.int64()),
-                                *NODES_SCHEMA])
-STATE_EDGES_SCHEMA = pa.schema([("source_key", pa.int64()), ("target_key", pa.int64()),
-                                *EDGES_SCHEMA])
+STATE_NODES_SCHEMA = pa.schema([("key", pa.int64()), ("dropped_with", pa.int64()), *NODES_SCHEMA])
+STATE_EDGES_SCHEMA = pa.schema(
+    [("source_key", pa.int64()), ("target_key", pa.int64()), *EDGES_SCHEMA]
+)
 SEEN_SCHEMA = pa.schema([("query_id", STR)])
 FACTS_SCHEMA = pa.schema([("key", STR), ("derived", STR)])
 
@@ -77,23 +127,27 @@ def _none_if_empty(value: str) -> str | None:
 def _node_rows(state: LineageGraph, graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
     rows = []
     for key, a in graph.nodes(data=True):
-        rows.append({
-            "key": key,
-            "dropped_with": a.get("dropped_with"),
-            "node_id": format_node_id(a["domain"], a["database"], a["schema"], a["name"], a["version"]),
-            "domain": a["domain"],
-            "kind": a["kind"] or a["domain"],
-            "database": _none_if_empty(a["database"]),
-            "schema": _none_if_empty(a["schema"]),
-            "name": a["name"],
-            "version": _none_if_empty(a["version"]),
-            "status": a["status"],
-            "created_at": a["created_at"],
-            "deleted_at": a["deleted_at"],
-            "created_by_query_id": _none_if_empty(a["created_by_query_id"]),
-            "previous_names": list(a["previous_names"]),
-            "properties": redact_secrets(json.dumps(a["properties"], sort_keys=True)),
-        })
+        rows.append(
+            {
+                "key": key,
+                "dropped_with": a.get("dropped_with"),
+                "node_id": format_node_id(
+                    a["domain"], a["database"], a["schema"], a["name"], a["version"]
+                ),
+                "domain": a["domain"],
+                "kind": a["kind"] or a["domain"],
+                "database": _none_if_empty(a["database"]),
+                "schema": _none_if_empty(a["schema"]),
+                "name": a["name"],
+                "version": _none_if_empty(a["version"]),
+                "status": a["status"],
+                "created_at": a["created_at"],
+                "deleted_at": a["deleted_at"],
+                "created_by_query_id": _none_if_empty(a["created_by_query_id"]),
+                "previous_names": list(a["previous_names"]),
+                "properties": redact_secrets(json.dumps(a["properties"], sort_keys=True)),
+            }
+        )
     rows.sort(key=lambda r: r["node_id"])
     return rows
 
@@ -101,12 +155,17 @@ def _node_rows(state: LineageGraph, graph: nx.MultiDiGraph) -> list[dict[str, An
 def _edge_rows(graph: nx.MultiDiGraph, ids: Mapping[int, str]) -> list[dict[str, Any]]:
     rows = [
         {
-            "source_key": source, "target_key": target,
-            "source_id": ids[source], "target_id": ids[target], "edge_type": edge_type,
+            "source_key": source,
+            "target_key": target,
+            "source_id": ids[source],
+            "target_id": ids[target],
+            "edge_type": edge_type,
             "operation": ",".join(sorted(d["operations"])),
-            "first_seen": d["first_seen"], "last_seen": d["last_seen"],
+            "first_seen": d["first_seen"],
+            "last_seen": d["last_seen"],
             "query_count": d["query_count"],
-            "first_query_id": d["first_query_id"], "last_query_id": d["last_query_id"],
+            "first_query_id": d["first_query_id"],
+            "last_query_id": d["last_query_id"],
         }
         for source, target, edge_type, d in graph.edges(keys=True, data=True)
     ]
@@ -115,16 +174,28 @@ def _edge_rows(graph: nx.MultiDiGraph, ids: Mapping[int, str]) -> list[dict[str,
 
 
 def _error_rows(errors: Iterable[ErrorRecord]) -> list[dict[str, Any]]:
-    unique = {
-        (e.query_id, e.stage, e.error_type, e.message): e for e in errors
-    }
+    unique = {(e.query_id, e.stage, e.error_type, e.message): e for e in errors}
     rows = [
-        {"query_id": e.query_id, "start_time": e.start_time, "stage": e.stage,
-         "error_type": e.error_type, "message": redact_secrets(e.message), "query_hash": e.query_hash}
+        {
+            "query_id": e.query_id,
+            "start_time": e.start_time,
+            "stage": e.stage,
+            "error_type": e.error_type,
+            "message": redact_secrets(e.message),
+            "query_hash": e.query_hash,
+        }
         for e in unique.values()
     ]
-    rows.sort(key=lambda r: (r["start_time"] is not None, r["start_time"] or 0, r["query_id"],
-                             r["stage"], r["error_type"], r["message"]))
+    rows.sort(
+        key=lambda r: (
+            r["start_time"] is not None,
+            r["start_time"] or 0,
+            r["query_id"],
+            r["stage"],
+            r["error_type"],
+            r["message"],
+        )
+    )
     return rows
 
 
@@ -152,8 +223,14 @@ def _write_text_tmp(text: str, path: Path) -> Path:
 def _models_json(state: LineageGraph) -> str:
     """Model version history (order, default, aliases) that later references resolve against."""
     rows = [
-        {"database": db, "schema": schema, "name": name, "versions": info.versions,
-         "default": info.default, "aliases": info.aliases}
+        {
+            "database": db,
+            "schema": schema,
+            "name": name,
+            "versions": info.versions,
+            "default": info.default,
+            "aliases": info.aliases,
+        }
         for (db, schema, name), info in sorted(state.models.items())
     ]
     return json.dumps(rows, sort_keys=True, indent=1)
@@ -181,15 +258,21 @@ def write_outputs(
         out / "errors.parquet": _table(_error_rows(errors), ERRORS_SCHEMA),
         out / "runs.parquet": _table(runs, RUNS_SCHEMA),
         out / "_state" / "nodes.parquet": _table(state_nodes, STATE_NODES_SCHEMA),
-        out / "_state" / "edges.parquet": _table(_edge_rows(state.graph, state_ids), STATE_EDGES_SCHEMA),
-        out / "_state" / "query_ids.parquet": pa.table({"query_id": state.all_folded_ids()},
-                                                       schema=SEEN_SCHEMA),
+        out / "_state" / "edges.parquet": _table(
+            _edge_rows(state.graph, state_ids), STATE_EDGES_SCHEMA
+        ),
+        out / "_state" / "query_ids.parquet": pa.table(
+            {"query_id": state.all_folded_ids()}, schema=SEEN_SCHEMA
+        ),
     }
     if facts_cache is not None:
         tables[out / "_state" / "facts.parquet"] = pa.table(
-            {"key": sorted(facts_cache),
-             "derived": [derived_to_json(facts_cache[k]) for k in sorted(facts_cache)]},
-            schema=FACTS_SCHEMA).replace_schema_metadata({"version": _cache_version()})
+            {
+                "key": sorted(facts_cache),
+                "derived": [derived_to_json(facts_cache[k]) for k in sorted(facts_cache)],
+            },
+            schema=FACTS_SCHEMA,
+        ).replace_schema_metadata({"version": _cache_version()})
     staged = [(_write_tmp(table, path), path) for path, table in tables.items()]
     models = out / "_state" / "models.json"
     staged.append((_write_text_tmp(_models_json(state), models), models))
@@ -212,10 +295,15 @@ def read_state(out: Path) -> LineageGraph:
     for row in pq.read_table(out / "_state" / "nodes.parquet").to_pylist():
         key = row["key"]
         attrs = {
-            "domain": row["domain"], "kind": "" if row["kind"] == row["domain"] else row["kind"],
-            "database": row["database"] or "", "schema": row["schema"] or "", "name": row["name"],
-            "version": row["version"] or "", "status": row["status"],
-            "created_at": row["created_at"], "deleted_at": row["deleted_at"],
+            "domain": row["domain"],
+            "kind": "" if row["kind"] == row["domain"] else row["kind"],
+            "database": row["database"] or "",
+            "schema": row["schema"] or "",
+            "name": row["name"],
+            "version": row["version"] or "",
+            "status": row["status"],
+            "created_at": row["created_at"],
+            "deleted_at": row["deleted_at"],
             "created_by_query_id": row["created_by_query_id"] or "",
             "previous_names": list(row["previous_names"] or []),
             "properties": json.loads(row["properties"] or "{}"),
@@ -227,10 +315,14 @@ def read_state(out: Path) -> LineageGraph:
         state.next_node = max(state.next_node, key + 1)
     for row in pq.read_table(out / "_state" / "edges.parquet").to_pylist():
         graph.add_edge(
-            row["source_key"], row["target_key"], key=row["edge_type"],
+            row["source_key"],
+            row["target_key"],
+            key=row["edge_type"],
             operations=set(row["operation"].split(",")) if row["operation"] else set(),
-            query_count=row["query_count"], first_seen=row["first_seen"],
-            first_query_id=row["first_query_id"], last_seen=row["last_seen"],
+            query_count=row["query_count"],
+            first_seen=row["first_seen"],
+            first_query_id=row["first_query_id"],
+            last_seen=row["last_seen"],
             last_query_id=row["last_query_id"],
         )
     state.grants.extend(read_rows(out / "grants.parquet"))
@@ -238,15 +330,19 @@ def read_state(out: Path) -> LineageGraph:
     models = out / "_state" / "models.json"
     for row in json.loads(models.read_text(encoding="utf-8")) if models.is_file() else []:
         state.models[(row["database"], row["schema"], row["name"])] = ModelVersions(
-            list(row["versions"]), row["default"], dict(row["aliases"]))
+            list(row["versions"]), row["default"], dict(row["aliases"])
+        )
     seen = pq.read_table(out / "_state" / "query_ids.parquet").column("query_id")
     state.folded_ids.append(seen.combine_chunks() if seen.num_chunks else pa.array([], pa.string()))
     return state
 
 
 def _name_key_of(attrs: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
-    return name_key(ObjectName(attrs["domain"], attrs["database"], attrs["schema"], attrs["name"],
-                               attrs["version"]))
+    return name_key(
+        ObjectName(
+            attrs["domain"], attrs["database"], attrs["schema"], attrs["name"], attrs["version"]
+        )
+    )
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -256,8 +352,14 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 def previous_errors(out: Path) -> list[ErrorRecord]:
     return [
-        ErrorRecord(r["query_id"], r["start_time"], r["stage"], r["error_type"], r["message"],
-                    r["query_hash"])
+        ErrorRecord(
+            r["query_id"],
+            r["start_time"],
+            r["stage"],
+            r["error_type"],
+            r["message"],
+            r["query_hash"],
+        )
         for r in read_rows(out / "errors.parquet")
     ]
 
@@ -276,8 +378,12 @@ def read_facts_cache(out: Path) -> dict[str, Derived]:
     metadata = table.schema.metadata or {}
     if metadata.get(b"version", b"").decode() != _cache_version():
         return {}
-    return {k: derived_from_json(d) for k, d in zip(table.column("key").to_pylist(),
-                                                     table.column("derived").to_pylist())}
+    return {
+        k: derived_from_json(d)
+        for k, d in zip(
+            table.column("key").to_pylist(), table.column("derived").to_pylist(), strict=True
+        )
+    }
 
 
 def latest_watermark(out: Path) -> datetime | None:

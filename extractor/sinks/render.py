@@ -44,19 +44,33 @@ PLACEMENT_ROUNDS = 6
 COLLAPSE_OVER = 300
 
 DOMAIN_LABELS: dict[str, str] = {
-    "stage": "Stage", "table": "Table", "view": "View", "feature_view": "Feature view",
-    "dataset": "Dataset", "model": "Model", "service": "Service", "schema": "Schema",
+    "stage": "Stage",
+    "table": "Table",
+    "view": "View",
+    "feature_view": "Feature view",
+    "dataset": "Dataset",
+    "model": "Model",
+    "service": "Service",
+    "schema": "Schema",
     "database": "Database",
 }
 DOMAIN_COLOURS: dict[str, str] = {
-    "stage": "#0e9384", "table": "#2f6fde", "view": "#5b5bd6", "feature_view": "#8e44ad",
-    "dataset": "#16a34a", "model": "#d97706", "service": "#db2777", "schema": "#64748b",
+    "stage": "#0e9384",
+    "table": "#2f6fde",
+    "view": "#5b5bd6",
+    "feature_view": "#8e44ad",
+    "dataset": "#16a34a",
+    "model": "#d97706",
+    "service": "#db2777",
+    "schema": "#64748b",
     "database": "#475569",
 }
 FALLBACK_COLOUR = "#64748b"
 # Edge colour and dash pattern: data solid, dependency dotted, clone dashed (and orange).
 EDGE_STYLES: dict[str, tuple[str, str]] = {
-    "data": ("#98a2b3", ""), "dependency": ("#5b7bd5", "1.5 4"), "clone": ("#e8590c", "7 5"),
+    "data": ("#98a2b3", ""),
+    "dependency": ("#5b7bd5", "1.5 4"),
+    "clone": ("#e8590c", "7 5"),
 }
 MASKED_NAME = "***"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -80,8 +94,13 @@ class Subgraph:
 
 
 def select_subgraph(
-    graph: Graph, start: Node | None = None, direction: str = "both", distance: int = MAX_DISTANCE,
-    at: datetime | None = None, as_role: str | None = None, public_view_lineage: bool = True,
+    graph: Graph,
+    start: Node | None = None,
+    direction: str = "both",
+    distance: int = MAX_DISTANCE,
+    at: datetime | None = None,
+    as_role: str | None = None,
+    public_view_lineage: bool = True,
     all_nodes: bool = False,
 ) -> Subgraph:
     """The whole graph, or ``start``'s neighbourhood walked as ``mlineage lineage`` walks it.
@@ -136,7 +155,10 @@ def _display_name(node: Node) -> str:
 
 
 def _masked_subgraph(
-    nodes: Mapping[str, Node], edges: Sequence[Edge], masked: set[str], focus: str | None,
+    nodes: Mapping[str, Node],
+    edges: Sequence[Edge],
+    masked: set[str],
+    focus: str | None,
     title: str,
 ) -> Subgraph:
     """Replace masked nodes by opaque ones. Their numbers follow their domain and visible
@@ -151,12 +173,28 @@ def _masked_subgraph(
     out_nodes: dict[str, Node] = {}
     for node_id, node in nodes.items():
         if node_id in new_id:
-            node = Node(new_id[node_id], node.domain, node.domain, MASKED_NAME, MASKED_NAME,
-                        MASKED_NAME, None, "MASKED", None, None)
+            node = Node(
+                new_id[node_id],
+                node.domain,
+                node.domain,
+                MASKED_NAME,
+                MASKED_NAME,
+                MASKED_NAME,
+                None,
+                "MASKED",
+                None,
+                None,
+            )
         out_nodes[node.node_id] = node
     out_edges = sorted(
-        (replace(e, source_id=new_id.get(e.source_id, e.source_id),
-                 target_id=new_id.get(e.target_id, e.target_id)) for e in edges),
+        (
+            replace(
+                e,
+                source_id=new_id.get(e.source_id, e.source_id),
+                target_id=new_id.get(e.target_id, e.target_id),
+            )
+            for e in edges
+        ),
         key=lambda e: (e.source_id, e.target_id, e.edge_type),
     )
     new_focus = new_id.get(focus, focus) if focus else None
@@ -235,7 +273,8 @@ def layered_layout(ids: Iterable[str], pairs: Iterable[tuple[str, str]]) -> Layo
 
 
 def _back_edges(
-    ids: Sequence[str], successors: Mapping[str, Sequence[str]],
+    ids: Sequence[str],
+    successors: Mapping[str, Sequence[str]],
 ) -> set[tuple[str, str]]:
     """Edges closing a cycle in a depth-first walk from the sorted ids. Lineage is cyclic when a
     table feeds itself (MERGE … USING a view of it); reversing these edges for layering only keeps
@@ -285,7 +324,9 @@ def _longest_path_columns(ids: Sequence[str], dag: Sequence[tuple[str, str]]) ->
 
 
 def _order_layers(
-    layers: list[list[str]], up: Mapping[str, list[str]], down: Mapping[str, list[str]],
+    layers: list[list[str]],
+    up: Mapping[str, list[str]],
+    down: Mapping[str, list[str]],
 ) -> list[list[str]]:
     """Barycentre sweeps, down then up; ties break on id; the best ordering seen wins."""
     current = [list(layer) for layer in layers]
@@ -308,13 +349,18 @@ def _order_layers(
 
 
 def _reorder(
-    layer: list[str], reference: list[str], neighbours: Mapping[str, list[str]],
+    layer: list[str],
+    reference: list[str],
+    neighbours: Mapping[str, list[str]],
 ) -> list[str]:
     """Sort the items that have neighbours in ``reference`` by their mean position there; items
     without keep their slot, so one sweep does not scatter the unconnected ones."""
     position = {item: k for k, item in enumerate(reference)}
-    movable = [(sum(position[m] for m in neighbours[item]) / len(neighbours[item]), item)
-               for item in layer if neighbours[item]]
+    movable = [
+        (sum(position[m] for m in neighbours[item]) / len(neighbours[item]), item)
+        for item in layer
+        if neighbours[item]
+    ]
     movable.sort()
     moved = iter(item for _, item in movable)
     return [next(moved) if neighbours[item] else item for item in layer]
@@ -355,7 +401,9 @@ def _extent(item: str) -> tuple[float, float]:
 
 
 def _place_rows(
-    layers: list[list[str]], up: Mapping[str, list[str]], down: Mapping[str, list[str]],
+    layers: list[list[str]],
+    up: Mapping[str, list[str]],
+    down: Mapping[str, list[str]],
 ) -> dict[str, float]:
     """Vertical positions of the edge lines: each column in turn moves towards the mean of its
     neighbours, as far as its order and the spacing allow (a weighted least-squares fit solved by
@@ -394,7 +442,9 @@ def _offsets(layer: Sequence[str]) -> list[float]:
 
 
 def _fit_layer(
-    layer: list[str], neighbours: Mapping[str, list[str]], line: dict[str, float],
+    layer: list[str],
+    neighbours: Mapping[str, list[str]],
+    line: dict[str, float],
 ) -> None:
     if not layer:
         return
@@ -429,8 +479,11 @@ def _isotonic(targets: Sequence[float], weights: Sequence[float]) -> list[float]
 
 
 def _finish_layout(
-    links: Sequence[tuple[str, str]], back: set[tuple[str, str]],
-    layers: list[list[str]], line: Mapping[str, float], chains: Mapping[tuple[str, str], list[str]],
+    links: Sequence[tuple[str, str]],
+    back: set[tuple[str, str]],
+    layers: list[list[str]],
+    line: Mapping[str, float],
+    chains: Mapping[tuple[str, str], list[str]],
 ) -> Layout:
     """Integer coordinates and one polyline per (source, target), from the right side of the
     source to the left side of the target (a reversed edge runs right to left)."""
@@ -495,16 +548,19 @@ def _curve(points: Sequence[Point]) -> str:
             out.append(f"L{_num(x1)},{_num(y1)}")
             continue
         half = (x1 - x0) / 2
-        out.append(f"C{_num(x0 + half)},{_num(y0)} {_num(x1 - half)},{_num(y1)} "
-                   f"{_num(x1)},{_num(y1)}")
+        out.append(
+            f"C{_num(x0 + half)},{_num(y0)} {_num(x1 - half)},{_num(y1)} {_num(x1)},{_num(y1)}"
+        )
     return " ".join(out)
 
 
 def _self_loop(layout: Layout, node_id: str, dy: float) -> str:
     card = layout.cards[node_id]
     right, port, top = card.x + CARD_W, layout.port_y(node_id) + dy, card.y + LABEL_H
-    return (f"M{_num(right)},{_num(port - 14)} C{_num(right + 40)},{_num(port - 14)} "
-            f"{_num(right - 28)},{_num(top - 40)} {_num(right - 28)},{_num(top)}")
+    return (
+        f"M{_num(right)},{_num(port - 14)} C{_num(right + 40)},{_num(port - 14)} "
+        f"{_num(right - 28)},{_num(top - 40)} {_num(right - 28)},{_num(top)}"
+    )
 
 
 def _num(value: float) -> str:
@@ -561,8 +617,13 @@ def render_svg(sub: Subgraph, layout: Layout | None = None) -> str:
         f'viewBox="0 0 {layout.width} {layout.height}" font-family="Inter, -apple-system, '
         f'Segoe UI, Roboto, Helvetica, Arial, sans-serif">\n',
         f"<title>{esc(sub.title)}</title>\n",
-        "<style>", _SVG_STYLE, "</style>\n",
-        "<defs>\n", _svg_symbols(), _svg_markers(), "</defs>\n",
+        "<style>",
+        _SVG_STYLE,
+        "</style>\n",
+        "<defs>\n",
+        _svg_symbols(),
+        _svg_markers(),
+        "</defs>\n",
         f'<rect width="{layout.width}" height="{layout.height}" fill="#ffffff"/>\n',
         '<g class="links">\n',
     ]
@@ -571,8 +632,9 @@ def render_svg(sub: Subgraph, layout: Layout | None = None) -> str:
         parts.append(
             f'<path class="link {kind}" d="{path}" marker-end="url(#arrow-{kind})" '
             f'data-source="{esc(edge.source_id)}" data-target="{esc(edge.target_id)}">'
-            f"<title>{esc(edge.edge_type)}: {esc(edge.operation)}</title></path>\n")
-    parts.append("</g>\n<g class=\"cards\">\n")
+            f"<title>{esc(edge.edge_type)}: {esc(edge.operation)}</title></path>\n"
+        )
+    parts.append('</g>\n<g class="cards">\n')
     for card in sorted(layout.cards.values(), key=lambda c: (c.column, c.order)):
         parts.append(_svg_card(sub.nodes[card.id], card, card.id == sub.focus))
     parts.append("</g>\n</svg>\n")
@@ -581,8 +643,10 @@ def render_svg(sub: Subgraph, layout: Layout | None = None) -> str:
 
 _SVG_STYLE = (
     ".link{fill:none;stroke-width:1.4}"
-    + "".join(f".link.{k}{{stroke:{c};{'stroke-dasharray:' + d + ';' if d else ''}}}"
-              for k, (c, d) in EDGE_STYLES.items())
+    + "".join(
+        f".link.{k}{{stroke:{c};{'stroke-dasharray:' + d + ';' if d else ''}}}"
+        for k, (c, d) in EDGE_STYLES.items()
+    )
     + ".link.dependency{stroke-linecap:round}"
     ".label{font-size:11px;fill:#5f6b7a}.name{font-size:13px;font-weight:500;fill:#1f2937}"
     ".qual{font-size:10px;fill:#4b5563;"
@@ -598,7 +662,8 @@ def _svg_symbols() -> str:
     return "".join(
         f'<symbol id="icon-{name}" viewBox="0 0 16 16" fill="none" stroke="currentColor" '
         f'stroke-width="1.3" stroke-linecap="round" stroke-linejoin="round">{body}</symbol>\n'
-        for name, body in sorted(ICON_PATHS.items()))
+        for name, body in sorted(ICON_PATHS.items())
+    )
 
 
 def _svg_markers() -> str:
@@ -607,7 +672,8 @@ def _svg_markers() -> str:
         f'markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" '
         f'orient="auto-start-reverse">'
         f'<path d="M0,1 L9,5 L0,9 z" fill="{colour}"/></marker>\n'
-        for kind, (colour, _) in sorted(EDGE_STYLES.items()))
+        for kind, (colour, _) in sorted(EDGE_STYLES.items())
+    )
 
 
 def _svg_card(node: Node, card: Card, focus: bool) -> str:
@@ -662,18 +728,20 @@ def render_dot(sub: Subgraph, layout: Layout | None = None) -> str:
     ids = _short_ids(sub)
     lines = [
         "digraph lineage {",
-        f"  graph [rankdir=LR, nodesep=0.35, ranksep=0.9, fontname=\"Helvetica\", "
+        f'  graph [rankdir=LR, nodesep=0.35, ranksep=0.9, fontname="Helvetica", '
         f"label={_dot_string(sub.title)}, labelloc=t];",
         '  node [shape=box, style="rounded,filled", fillcolor="#fbfbfc", fontname="Helvetica", '
-        'fontsize=10, penwidth=1.2];',
-        '  edge [arrowsize=0.7, penwidth=1.2];',
+        "fontsize=10, penwidth=1.2];",
+        "  edge [arrowsize=0.7, penwidth=1.2];",
     ]
     for node_id, node in sub.nodes.items():
         version = f" | {node.version}" if node.version else ""
         label = [domain_label(node.domain), node.name, qualifier(node) + version]
-        attrs = [f"label={_dot_string(chr(10).join(label))}",
-                 f'color="{DOMAIN_COLOURS.get(node.domain, FALLBACK_COLOUR)}"',
-                 f"tooltip={_dot_string(node_id)}"]
+        attrs = [
+            f"label={_dot_string(chr(10).join(label))}",
+            f'color="{DOMAIN_COLOURS.get(node.domain, FALLBACK_COLOUR)}"',
+            f"tooltip={_dot_string(node_id)}",
+        ]
         if node.status == "DELETED":
             attrs += ['fontcolor="#9aa1ab"', 'style="rounded,filled,dashed"', 'fillcolor="#f1f2f4"']
         elif node.status == "MASKED":
@@ -691,8 +759,10 @@ def render_dot(sub: Subgraph, layout: Layout | None = None) -> str:
         colour, dash = EDGE_STYLES.get(edge.edge_type, EDGE_STYLES["data"])
         style = {"": "solid", "1.5 4": "dotted"}.get(dash, "dashed")
         tooltip = _dot_string(f"{edge.edge_type}: {edge.operation}")
-        lines.append(f"  {ids[edge.source_id]} -> {ids[edge.target_id]} [style={style}, "
-                     f'color="{colour}", tooltip={tooltip}];')
+        lines.append(
+            f"  {ids[edge.source_id]} -> {ids[edge.target_id]} [style={style}, "
+            f'color="{colour}", tooltip={tooltip}];'
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -726,8 +796,9 @@ def render_mermaid(sub: Subgraph, layout: Layout | None = None) -> str:
     for domain in sorted({n.domain for n in sub.nodes.values()}):
         colour = DOMAIN_COLOURS.get(domain, FALLBACK_COLOUR)
         lines.append(f"  classDef {domain} fill:#fbfbfc,stroke:{colour},color:#1f2937")
-    lines.append("  classDef deleted fill:#f1f2f4,stroke:#9aa1ab,color:#9aa1ab,"
-                 "stroke-dasharray:4 3")
+    lines.append(
+        "  classDef deleted fill:#f1f2f4,stroke:#9aa1ab,color:#9aa1ab,stroke-dasharray:4 3"
+    )
     lines.append("  classDef masked fill:#eef0f3,stroke:#9aa1ab,color:#9aa1ab")
     lines.append("  classDef focus stroke-width:3px")
     by_class: dict[str, list[str]] = {}
@@ -770,8 +841,12 @@ def render_html(sub: Subgraph, collapse_over: int = COLLAPSE_OVER) -> str:
     groups = _schema_groups(sub)
     collapsed = len(sub.nodes) > collapse_over and len(groups) > 1
     if collapsed:
-        logger.info("%d objects over %d: the page opens on %d schemas",
-                    len(sub.nodes), collapse_over, len(groups))
+        logger.info(
+            "%d objects over %d: the page opens on %d schemas",
+            len(sub.nodes),
+            collapse_over,
+            len(groups),
+        )
     edge_index = {id(edge): k for k, edge in enumerate(sub.edges)}
     views: dict[str, Any] = {}
     if collapsed:
@@ -792,9 +867,16 @@ def render_html(sub: Subgraph, collapse_over: int = COLLAPSE_OVER) -> str:
         "labels": {d: domain_label(d) for d in sorted(domains | set(DOMAIN_LABELS))},
         "nodes": {node_id: _node_json(node) for node_id, node in sub.nodes.items()},
         "edges": [_edge_json(edge) for edge in sub.edges],
-        "groups": {gid: {"label": _group_label(gid), "members": members,
-                         "counts": _domain_counts(sub, members)}
-                   for gid, members in groups.items()} if collapsed else {},
+        "groups": {
+            gid: {
+                "label": _group_label(gid),
+                "members": members,
+                "counts": _domain_counts(sub, members),
+            }
+            for gid, members in groups.items()
+        }
+        if collapsed
+        else {},
         "views": views,
     }
     geometry = f".node{{width:{CARD_W}px}}.dlabel{{height:{LABEL_H}px}}.card{{height:{CARD_H}px}}"
@@ -802,10 +884,14 @@ def render_html(sub: Subgraph, collapse_over: int = COLLAPSE_OVER) -> str:
     edge_css = "".join(
         f".link.{k}{{stroke:{c};{'stroke-dasharray:' + d + ';' if d else ''}}}"
         f".swatch.{k}{{border-top:2px {_border_style(k)} {c}}}"
-        for k, (c, d) in sorted(EDGE_STYLES.items()))
+        for k, (c, d) in sorted(EDGE_STYLES.items())
+    )
     values = {
-        "TITLE": html.escape(sub.title), "DOMAIN_CSS": geometry + colours + edge_css,
-        "ICONS": _svg_symbols(), "MARKERS": _svg_markers(), "DATA": _script_json(data),
+        "TITLE": html.escape(sub.title),
+        "DOMAIN_CSS": geometry + colours + edge_css,
+        "ICONS": _svg_symbols(),
+        "MARKERS": _svg_markers(),
+        "DATA": _script_json(data),
     }
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], PAGE_TEMPLATE)
 
@@ -857,15 +943,22 @@ def _domain_counts(sub: Subgraph, members: Sequence[str]) -> dict[str, int]:
 
 
 def _node_view(
-    ids: Sequence[str], edges: Sequence[Edge], edge_index: Mapping[int, int], title: str,
+    ids: Sequence[str],
+    edges: Sequence[Edge],
+    edge_index: Mapping[int, int],
+    title: str,
 ) -> dict[str, Any]:
     layout = layered_layout(ids, [(e.source_id, e.target_id) for e in edges])
     cards = sorted(layout.cards.values(), key=lambda c: (c.column, c.order))
     return {
-        "title": title, "width": layout.width, "height": layout.height,
+        "title": title,
+        "width": layout.width,
+        "height": layout.height,
         "cards": [{"id": c.id, "column": c.column, "x": c.x, "y": c.y} for c in cards],
-        "links": [{"edge": edge_index[id(e)], "type": _link_type(e.edge_type), "d": d}
-                  for e, d in zip(edges, edge_paths(layout, edges), strict=True)],
+        "links": [
+            {"edge": edge_index[id(e)], "type": _link_type(e.edge_type), "d": d}
+            for e, d in zip(edges, edge_paths(layout, edges), strict=True)
+        ],
     }
 
 
@@ -880,16 +973,27 @@ def _group_view(sub: Subgraph, groups: Mapping[str, list[str]]) -> dict[str, Any
             types[edge.edge_type] = types.get(edge.edge_type, 0) + 1
     layout = layered_layout(groups, counts)
     pairs = sorted(counts)
-    synthetic = [Edge(s, t, _commonest(counts[(s, t)]), "", None, None,
-                      sum(counts[(s, t)].values()), "", "") for s, t in pairs]
+    synthetic = [
+        Edge(s, t, _commonest(counts[(s, t)]), "", None, None, sum(counts[(s, t)].values()), "", "")
+        for s, t in pairs
+    ]
     cards = sorted(layout.cards.values(), key=lambda c: (c.column, c.order))
     return {
         "title": f"{sub.title}: {len(sub.nodes)} objects in {len(groups)} schemas",
-        "width": layout.width, "height": layout.height,
+        "width": layout.width,
+        "height": layout.height,
         "cards": [{"id": c.id, "column": c.column, "x": c.x, "y": c.y} for c in cards],
-        "links": [{"edge": None, "type": _link_type(e.edge_type), "d": d, "source": e.source_id,
-                   "target": e.target_id, "count": e.query_count}
-                  for e, d in zip(synthetic, edge_paths(layout, synthetic), strict=True)],
+        "links": [
+            {
+                "edge": None,
+                "type": _link_type(e.edge_type),
+                "d": d,
+                "source": e.source_id,
+                "target": e.target_id,
+                "count": e.query_count,
+            }
+            for e, d in zip(synthetic, edge_paths(layout, synthetic), strict=True)
+        ],
     }
 
 
@@ -900,10 +1004,17 @@ def _commonest(types: Mapping[str, int]) -> str:
 
 def _node_json(node: Node) -> dict[str, Any]:
     return {
-        "node_id": node.node_id, "domain": node.domain, "kind": node.kind, "status": node.status,
-        "database": node.database, "schema": node.schema, "name": node.name,
-        "version": node.version, "created_at": _iso(node.created_at),
-        "deleted_at": _iso(node.deleted_at), "created_by_query_id": node.created_by_query_id,
+        "node_id": node.node_id,
+        "domain": node.domain,
+        "kind": node.kind,
+        "status": node.status,
+        "database": node.database,
+        "schema": node.schema,
+        "name": node.name,
+        "version": node.version,
+        "created_at": _iso(node.created_at),
+        "deleted_at": _iso(node.deleted_at),
+        "created_by_query_id": node.created_by_query_id,
         "previous_names": list(node.previous_names),
         "properties": node.properties,
     }
@@ -911,10 +1022,14 @@ def _node_json(node: Node) -> dict[str, Any]:
 
 def _edge_json(edge: Edge) -> dict[str, Any]:
     return {
-        "source_id": edge.source_id, "target_id": edge.target_id, "edge_type": edge.edge_type,
-        "operation": edge.operation, "first_seen": _iso(edge.first_seen),
+        "source_id": edge.source_id,
+        "target_id": edge.target_id,
+        "edge_type": edge.edge_type,
+        "operation": edge.operation,
+        "first_seen": _iso(edge.first_seen),
         "last_seen": _iso(edge.last_seen),
-        "query_count": edge.query_count, "first_query_id": edge.first_query_id,
+        "query_count": edge.query_count,
+        "first_query_id": edge.first_query_id,
         "last_query_id": edge.last_query_id,
     }
 
@@ -923,8 +1038,13 @@ def _script_json(data: Any) -> str:
     """JSON safe inside ``<script>``: ``<``, ``>`` and ``&`` as ``\\u`` escapes, so no name can
     close the element or open a comment; U+2028/2029 escaped for old parsers."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, code in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, code)
     return text
 
@@ -937,7 +1057,9 @@ def render(sub: Subgraph, fmt: str = "html", collapse_over: int = COLLAPSE_OVER)
     if fmt == "html":
         return render_html(sub, collapse_over)
     renderers: dict[str, Callable[[Subgraph, Layout | None], str]] = {
-        "svg": render_svg, "dot": render_dot, "mermaid": render_mermaid,
+        "svg": render_svg,
+        "dot": render_dot,
+        "mermaid": render_mermaid,
     }
     if fmt not in renderers:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")

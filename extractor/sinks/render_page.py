@@ -13,27 +13,27 @@ from __future__ import annotations
 # 16×16 stroke icons, one per domain, drawn for this project (Snowsight-like, not copied).
 ICON_PATHS: dict[str, str] = {
     "table": '<rect x="1.5" y="2.5" width="13" height="11" rx="1.5"/>'
-             '<path d="M1.5 6.2h13M6 6.2v7.3"/>',
+    '<path d="M1.5 6.2h13M6 6.2v7.3"/>',
     "view": '<path d="M1.3 8S3.7 3.6 8 3.6 14.7 8 14.7 8 12.3 12.4 8 12.4 1.3 8 1.3 8z"/>'
-            '<circle cx="8" cy="8" r="2"/>',
+    '<circle cx="8" cy="8" r="2"/>',
     "stage": '<rect x="1.5" y="2.5" width="13" height="3.8" rx="1"/>'
-             '<path d="M2.6 6.3v6.2a1 1 0 0 0 1 1h8.8a1 1 0 0 0 1-1V6.3M6.2 9h3.6"/>',
+    '<path d="M2.6 6.3v6.2a1 1 0 0 0 1 1h8.8a1 1 0 0 0 1-1V6.3M6.2 9h3.6"/>',
     "feature_view": '<rect x="1.5" y="4.5" width="10" height="9" rx="1.5"/>'
-                    '<path d="M4.5 2.5h8a2 2 0 0 1 2 2v7"/><path d="M1.5 7.7h10"/>',
+    '<path d="M4.5 2.5h8a2 2 0 0 1 2 2v7"/><path d="M1.5 7.7h10"/>',
     "dataset": '<rect x="1.5" y="4" width="13" height="8.5" rx="2"/>'
-               '<path d="M1.5 8.3h13M4 10.4h2.2"/>',
+    '<path d="M1.5 8.3h13M4 10.4h2.2"/>',
     "model": '<circle cx="8" cy="8" r="2.1"/><path d="M8 1.8v4.1M8 10.1v4.1M1.8 8h4.1M10.1 8h4.1"/>'
-             '<path d="M6.6 1.8h2.8M6.6 14.2h2.8M1.8 6.6v2.8M14.2 6.6v2.8"/>',
+    '<path d="M6.6 1.8h2.8M6.6 14.2h2.8M1.8 6.6v2.8M14.2 6.6v2.8"/>',
     "service": '<rect x="2" y="2.5" width="12" height="4.5" rx="1"/>'
-               '<rect x="2" y="9" width="12" height="4.5" rx="1"/>'
-               '<path d="M4.6 4.75h.01M4.6 11.25h.01"/>',
+    '<rect x="2" y="9" width="12" height="4.5" rx="1"/>'
+    '<path d="M4.6 4.75h.01M4.6 11.25h.01"/>',
     "schema": '<path d="M1.5 4.2a1 1 0 0 1 1-1h3.6l1.6 1.7h5.8a1 1 0 0 1 1 1v6.9'
-              'a1 1 0 0 1-1 1h-11a1 1 0 0 1-1-1z"/>',
+    'a1 1 0 0 1-1 1h-11a1 1 0 0 1-1-1z"/>',
     "database": '<ellipse cx="8" cy="3.8" rx="5.5" ry="2"/>'
-                '<path d="M2.5 3.8v8.4c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2V3.8'
-                'M2.5 8c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2"/>',
+    '<path d="M2.5 3.8v8.4c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2V3.8'
+    'M2.5 8c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2"/>',
     "masked": '<rect x="3" y="7" width="10" height="7" rx="1.5"/>'
-              '<path d="M5.5 7V5a2.5 2.5 0 0 1 5 0v2"/>',
+    '<path d="M5.5 7V5a2.5 2.5 0 0 1 5 0v2"/>',
 }
 
 PAGE_CSS = r"""
