@@ -406,8 +406,11 @@ def apply_rename(state: LineageGraph, occ: Occurrence, fact: f.RenameObject) -> 
         if _model_key(fact.old) in state.models:
             state.models[_model_key(fact.new)] = state.models.pop(_model_key(fact.old))
         return
-    for key, target in _moves(state, fact.old, fact.new):
+    moves = _moves(state, fact.old, fact.new)
+    before = [grants.grant_object(state.node(key)) for key, _ in moves]
+    for key, target in moves:
         _rename_node(state, key, target)
+    _follow_grants(state, [key for key, _ in moves], before)
 
 
 def apply_swap(state: LineageGraph, occ: Occurrence, fact: f.SwapObjects) -> None:
@@ -418,12 +421,22 @@ def apply_swap(state: LineageGraph, occ: Occurrence, fact: f.SwapObjects) -> Non
         name = state.object_name(key)
         if state.names.get(name_key(name)) == key:
             del state.names[name_key(name)]
+    before = [grants.grant_object(state.node(key)) for key, _ in first + second]
     for key, target in first + second:
         attrs = state.node(key)
         old_id = state.node_id(key)
         attrs["previous_names"] = [*attrs["previous_names"], old_id]
         attrs.update(database=target.database, schema=target.schema, name=target.name)
         state.names[name_key(state.object_name(key))] = key
+    _follow_grants(state, [key for key, _ in first + second], before)
+
+
+def _follow_grants(state: LineageGraph, keys: list[int], before: list[tuple[str, str]]) -> None:
+    moves = [
+        (kind, old, grants.grant_object(state.node(key))[1])
+        for key, (kind, old) in zip(keys, before, strict=True)
+    ]
+    grants.follow(state, [m for m in moves if m[1] != m[2]])
 
 
 def apply_properties(state: LineageGraph, occ: Occurrence, fact: f.SetProperties) -> None:

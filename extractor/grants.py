@@ -339,3 +339,21 @@ def public_rows(state: LineageGraph) -> list[dict[str, Any]]:
         )
     )
     return rows
+
+
+def follow(state: LineageGraph, moves: list[tuple[str, str, str]]) -> None:
+    """Grants belong to the object, not to its name: a rename or a swap carries its open grants
+    (and a container's FUTURE grants) to the new name. ``moves`` are (kind, old name, new name),
+    all picked before any is applied, so that a swap exchanges them."""
+    picked = [
+        (row, new)
+        for kind, old, new in moves
+        for row in _open(state, old)
+        if _same_object(row, kind, old)
+        or (row["action"] == "FUTURE" and kind in ("SCHEMA", "DATABASE"))
+    ]
+    index = state.grant_index
+    for row, new in picked:
+        index[row["on_name"]].remove(row)
+        row["on_name"] = new
+        index.setdefault(new, []).append(row)

@@ -289,3 +289,23 @@ def test_quickstart_as_a_stranger_is_refused(quickstart_graph) -> None:
         lineage(quickstart_graph, start, as_role="NOBODY")
     with pytest.raises(VisibilityError, match="Insufficient privileges"):
         lineage(quickstart_graph, start, as_role="NOBODY", public_view_lineage=False)
+
+
+def test_grants_follow_a_rename_and_a_swap() -> None:
+    rows = public_rows(
+        fold_history(
+            BASE
+            + [
+                ("SECURITYADMIN", "GRANT SELECT ON TABLE d.s.mart TO ROLE analyst"),
+                ("SYSADMIN", "ALTER TABLE d.s.mart RENAME TO d.s.mart_v2"),
+                ("SYSADMIN", "CREATE TABLE d.s.next (a INT)"),
+                ("SYSADMIN", "ALTER TABLE d.s.next SWAP WITH d.s.mart_v2"),
+            ]
+        )
+    )
+    view = Visibility.for_role("ANALYST", rows)
+    assert view.can_see(node("D.S.NEXT")) and not view.can_see(node("D.S.MART_V2"))
+    owners = {
+        r["on_name"] for r in rows if r["privilege"] == "OWNERSHIP" and r["revoked_at"] is None
+    }
+    assert {"D.S.NEXT", "D.S.MART_V2"} <= owners and "D.S.MART" not in owners

@@ -256,3 +256,77 @@ def test_compiled_sqlglot_is_refused_in_one_line(log: Path, tmp_path: Path, monk
     assert code == 1
     assert "pip uninstall sqlglotc" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_statement_of_several_megabytes_costs_a_row_not_the_run(tmp_path: Path) -> None:
+    union = " UNION ALL ".join(
+        f"SELECT {i} AS id, 'x' AS v FROM src_{i % 7}" for i in range(60_000)
+    )
+    big = f"INSERT INTO big_target {union}"
+    assert len(big) > 2_000_000
+    log = write_log(
+        tmp_path / "big.csv",
+        [
+            row("q1", big, "2026-03-01 01:00:00"),
+            row("q2", "INSERT INTO t SELECT * FROM u", "2026-03-01 01:01:00"),
+        ],
+    )
+    code, output = extract(str(log), "--out", str(tmp_path / "out"), "--json")
+    assert code == 0, output
+    summary = json.loads(output)
+    assert summary["rows_read"] == 2 and summary["statements"] + summary["errors"] == 2
+    assert ("table:RAW.PUBLIC.U", "table:RAW.PUBLIC.T", "data") in edge_set(tmp_path / "out")
+
+
+@pytest.fixture
+def graph_dir(log: Path, tmp_path: Path) -> Path:
+    extract(str(log), "--out", str(tmp_path / "graph"))
+    return tmp_path / "graph"
+
+
+def test_lineage_command_answers_in_get_lineage_columns(graph_dir: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["lineage", "RAW.PUBLIC.ORDERS", "--graph", str(graph_dir), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["DISTANCE"], r["TARGET_OBJECT_NAME"], r["EDGE_TYPE"]) for r in rows] == [
+        (1, "DAILY_V2", "DATA"),
+        (2, "V", "DEPENDENCY"),
+    ]
+    assert rows[0]["SOURCE_OBJECT_DOMAIN"] == "TABLE" and rows[0]["TARGET_STATUS"] == "ACTIVE"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["RAW.PUBLIC.ORDERS", "--distance", "6"], "Distance must be between 1 and 5"),
+        (["RAW.PUBLIC.ORDERS", "--distance", "0"], "Distance must be between 1 and 5"),
+        (["NOPE"], "not found"),
+        (
+            ["RAW.PUBLIC.ORDERS", "--as-role", "NOBODY", "--no-public-view-lineage"],
+            "Insufficient privileges to view data lineage",
+        ),
+    ],
+)
+def test_lineage_command_errors(graph_dir: Path, args: list[str], message: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "extractor", "lineage", *args, "--graph", str(graph_dir)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert proc.returncode == 1
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_grants_command_lists_ownership_by_creation(graph_dir: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["grants", "--graph", str(graph_dir), "--role", "SYSADMIN", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("privilege,on_type,on_name,grantee_type,grantee")
+    assert any(
+        line.startswith("OWNERSHIP,TABLE,ANALYTICS.MARTS.DAILY_V2,ROLE,SYSADMIN") for line in lines
+    )
