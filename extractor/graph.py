@@ -90,15 +90,14 @@ class LineageGraph:
         return mask
 
     def all_folded_ids(self) -> pa.Array:
-        """Every query id folded so far, sorted and unique (for ``_state/query_ids.parquet``)."""
-        ids = pa.concat_arrays(
+        """Every query id folded so far (for ``_state/query_ids.parquet``), in the order runs
+        folded them. Each id is there once: runs fold only ids not folded before."""
+        return pa.concat_arrays(
             [
-                pa.array(sorted(self.seen_query_ids), pa.string()),
                 *(a.cast(pa.string()) for a in self.folded_ids),
+                pa.array(sorted(self.seen_query_ids), pa.string()),
             ]
         )
-        unique = pc.unique(ids)
-        return unique.take(pc.sort_indices(unique))
 
     def node(self, key: int) -> dict[str, Any]:
         return self.graph.nodes[key]

@@ -137,6 +137,7 @@ def extract(
     summary.watermark = _fold_log(
         state, occurrences, cache, summary, errors, sink.latest_watermark(base) if base else None
     )
+    del occurrences  # the largest thing a run holds: gone before the output is written
     _fold_ml_metadata(state, options, summary, errors)
     summary.errors = len(errors)
 
