@@ -24,8 +24,9 @@ OCCURRENCES = pa.schema(
         ("start_time", TS),
         ("query_id", pa.string()),
         ("statement", pa.int32()),
-        ("role_name", pa.string()),
-        ("user_name", pa.string()),
+        # a log has few roles and users: 4 bytes a row instead of their names
+        ("role_name", pa.dictionary(pa.int32(), pa.string())),
+        ("user_name", pa.dictionary(pa.int32(), pa.string())),
     ]
 )
 
@@ -87,8 +88,8 @@ def reduce_batch(
             in_window.column("start_time"),
             pc.fill_null(in_window.column("query_id"), ""),
             pa.array(ids, pa.int32()),
-            in_window.column("role_name"),
-            in_window.column("user_name"),
+            pc.dictionary_encode(in_window.column("role_name")),
+            pc.dictionary_encode(in_window.column("user_name")),
         ],
         schema=OCCURRENCES,
     )
