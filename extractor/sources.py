@@ -84,10 +84,11 @@ _FORMATS = MappingProxyType(
 )
 _KNOWN_EXTENSIONS = ".csv, .jsonl, .ndjson, .json, .parquet or .sql, optionally .gz"
 
-# A CSV row must fit in one block: QUERY_HISTORY truncates texts at 100K characters (at most
-# 400 KB of UTF-8), so 4 MiB leaves room. Arrow's CSV reader reads about 32 blocks ahead of the
-# consumer whatever ``use_threads`` says, so memory is ~32 blocks: keep them small.
-_CSV_BLOCK = 4 << 20
+# Arrow's CSV reader reads about 32 blocks ahead of the consumer whatever ``use_threads`` says,
+# so memory is ~32 blocks: keep them small. A CSV row must fit in one block: QUERY_HISTORY cuts
+# texts at 100K characters (at most 400 KB of UTF-8), so 1 MiB is enough for its exports; a
+# file with a larger row is read on past it with larger blocks.
+_CSV_BLOCKS = (1 << 20, 16 << 20, 256 << 20)
 # JSON Lines batches are also cut by size, so a file of huge lines stays bounded.
 _MAX_JSON_BATCH_BYTES = 16 << 20
 
@@ -411,24 +412,45 @@ def _csv_chunks(
     wanted = list(dict.fromkeys(columns.values()))
     rename = {actual: canonical for canonical, actual in columns.items()}
     numbering = _Numbering()
-    with _open_stream(path, gzipped) as stream:
-        try:
-            reader = pa_csv.open_csv(
-                stream,
-                read_options=pa_csv.ReadOptions(block_size=_CSV_BLOCK),
-                parse_options=pa_csv.ParseOptions(
-                    newlines_in_values=True, invalid_row_handler=skip_invalid_row
-                ),
-                convert_options=pa_csv.ConvertOptions(
-                    include_columns=wanted,
-                    column_types={c: pa.binary() for c in wanted},
-                    strings_can_be_null=False,
-                ),
-            )
-            batches = (batch for block in reader for batch in _slices(block, batch_rows))
-            yield from numbering.chunks(batches, rename)
-        except (pa.ArrowInvalid, OSError) as error:
-            on_error(_read_error(name, error, numbering.delivered))
+    for block_size in _CSV_BLOCKS:
+        delivered = numbering.delivered
+        with _open_stream(path, gzipped) as stream:
+            try:
+                reader = pa_csv.open_csv(
+                    stream,
+                    read_options=pa_csv.ReadOptions(block_size=block_size),
+                    parse_options=pa_csv.ParseOptions(
+                        newlines_in_values=True, invalid_row_handler=skip_invalid_row
+                    ),
+                    convert_options=pa_csv.ConvertOptions(
+                        include_columns=wanted,
+                        column_types={c: pa.binary() for c in wanted},
+                        strings_can_be_null=False,
+                    ),
+                )
+                batches = (batch for block in reader for batch in _slices(block, batch_rows))
+                yield from numbering.chunks(_skip_rows(batches, delivered), rename)
+                return
+            except (pa.ArrowInvalid, OSError) as error:
+                if "straddl" in str(error) and block_size != _CSV_BLOCKS[-1]:
+                    logger.info(
+                        "%s: a row larger than %d bytes; reading on with larger blocks",
+                        name,
+                        block_size,
+                    )
+                    continue
+                on_error(_read_error(name, error, numbering.delivered))
+                return
+
+
+def _skip_rows(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """The batches without their first ``rows`` rows (delivered before a re-read)."""
+    for batch in batches:
+        if rows >= batch.num_rows:
+            rows -= batch.num_rows
+            continue
+        yield batch.slice(rows) if rows else batch
+        rows = 0
 
 
 class _Numbering:

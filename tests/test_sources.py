@@ -699,3 +699,21 @@ def test_copied_file_gives_identical_batches(tmp_path: Path) -> None:
     second.parent.mkdir()
     shutil.copy(first, second)
     assert collect([str(first)])[0][0].equals(collect([str(second)])[0][0])
+
+
+def test_csv_row_larger_than_a_block_is_read_with_its_neighbours(tmp_path: Path) -> None:
+    """A row of several MB (bigger than the reader's first block size) does not stop the file:
+    the rest is read on with larger blocks, nothing twice."""
+    big = "SELECT " + ", ".join(f"'{i:08}'" for i in range(250_000))  # ~3 MB
+    lines = ['"QUERY_ID","QUERY_TEXT","START_TIME"']
+    filler = "x" * 60_000  # 30 rows of 60 KB: the first block is delivered before the big row
+    lines += [f'"q{i}","SELECT \'{filler}\'","2026-01-01 00:00:{i:02}"' for i in range(30)]
+    lines.append(f'"big","{big}","2026-01-01 00:01:00"')
+    lines += [f'"r{i}","SELECT {i}","2026-01-01 00:02:{i:02}"' for i in range(30)]
+    path = write(tmp_path / "big.csv", "\n".join(lines) + "\n")
+    rows, errors = rows_of([str(path)], batch_rows=7)
+    assert errors == []
+    assert [r["query_id"] for r in rows] == [f"q{i}" for i in range(30)] + ["big"] + [
+        f"r{i}" for i in range(30)
+    ]
+    assert len(rows[30]["query_text"]) == len(big)
