@@ -106,6 +106,7 @@ def read_metadata(
 ) -> Iterator[Metadata]:
     """Records from each file; a bad file or record becomes an error record, never fatal."""
     for path in paths:
+        log.debug("reading ML metadata %s", path)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:

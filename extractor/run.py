@@ -159,6 +159,15 @@ def extract(
     if options.snapshot:
         _publish_snapshot(options, target)
     summary.out = target
+    log.info(
+        "run %s: %d rows, %d statements folded (%d derived), %d errors, written to %s",
+        summary.run_id,
+        summary.rows_read,
+        summary.statements,
+        summary.derived,
+        summary.errors,
+        target,
+    )
     return summary
 
 
