@@ -8,6 +8,7 @@ sort, pickle and cache; no sqlglot object ever crosses this seam.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 # Domains of node identity (DESIGN.md "Identity"). RELATION is a read or write of a table-like
@@ -27,6 +28,25 @@ RELATION = "relation"
 DATA = "data"
 DEPENDENCY = "dependency"
 CLONE = "clone"
+
+
+PLAIN_PART = re.compile(r"[A-Z_][A-Z0-9_$]*\Z")
+
+
+def quote_part(part: str) -> str:
+    """DESIGN.md: a plain upper-case identifier is written bare, any other in double quotes."""
+    return part if PLAIN_PART.match(part) else '"' + part.replace('"', '""') + '"'
+
+
+def format_node_id(domain: str, database: str, schema: str, name: str, version: str = "") -> str:
+    """``table:DB.S.T``, ``schema:DB.S``, ``database:DB``, ``dataset:DB.S.D@1.0``."""
+    parts = ".".join(quote_part(p) for p in (database, schema, name) if p)
+    return f"{domain}:{parts}" + (f"@{version}" if version else "")
+
+
+def dotted_name(database: str, schema: str, name: str) -> str:
+    """``DB.S.T`` with DESIGN.md's quoting: how grants.parquet names objects."""
+    return ".".join(quote_part(p) for p in (database, schema, name) if p)
 
 
 @dataclass(frozen=True, slots=True, order=True)

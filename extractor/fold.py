@@ -18,8 +18,8 @@ import networkx as nx
 
 from extractor import facts as f
 from extractor import grants
-from extractor.facts import Fact, ObjectName
-from extractor.graph import LineageGraph, ModelVersions, format_node_id, name_key
+from extractor.facts import Fact, ObjectName, format_node_id
+from extractor.graph import LineageGraph, ModelVersions, name_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from extractor import facts as f
-from extractor.graph import dotted_name
+from extractor.facts import dotted_name
 
 if TYPE_CHECKING:
     from extractor.fold import Occurrence

@@ -7,7 +7,6 @@ node's name attributes and the index, never the graph's keys, so edges follow ob
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,31 +15,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from extractor import facts as f
-from extractor.facts import ObjectName
-
-PLAIN_PART = re.compile(r"[A-Z_][A-Z0-9_$]*\Z")
+from extractor.facts import ObjectName, format_node_id
 
 # Tables, views and feature views share one namespace in a schema (a view cannot be named like a
 # table); stages, containers and ML objects each have their own.
 TABLE_LIKE = frozenset({f.TABLE, f.VIEW, f.FEATURE_VIEW, f.RELATION})
 
 NameKey = tuple[str, str, str, str, str]
-
-
-def quote_part(part: str) -> str:
-    """DESIGN.md: a plain upper-case identifier is written bare, any other in double quotes."""
-    return part if PLAIN_PART.match(part) else '"' + part.replace('"', '""') + '"'
-
-
-def format_node_id(domain: str, database: str, schema: str, name: str, version: str = "") -> str:
-    """``table:DB.S.T``, ``schema:DB.S``, ``database:DB``, ``dataset:DB.S.D@1.0``."""
-    parts = ".".join(quote_part(p) for p in (database, schema, name) if p)
-    return f"{domain}:{parts}" + (f"@{version}" if version else "")
-
-
-def dotted_name(database: str, schema: str, name: str) -> str:
-    """``DB.S.T`` with DESIGN.md's quoting: how grants.parquet names objects."""
-    return ".".join(quote_part(p) for p in (database, schema, name) if p)
 
 
 def namespace(domain: str) -> str:

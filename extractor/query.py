@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from extractor.graph import quote_part
+from extractor.facts import quote_part
 from extractor.visibility import Visibility, VisibilityError, grants_open_at, inherited_roles
 
 DIRECTIONS = ("upstream", "downstream", "both")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from extractor.facts import dotted_name, quote_part
 from extractor.grants import DOMAIN_KINDS
-from extractor.graph import dotted_name, quote_part
 
 # Snowflake's system roles and how they nest; every role inherits PUBLIC.
 # https://docs.snowflake.com/en/user-guide/security-access-control-overview#system-defined-roles

@@ -13,7 +13,7 @@ SHARED = ROOT.parent / "shared"
 
 def short(obj) -> str:
     """``table:DB.S.T`` style name of an ObjectName (RELATION written as ``rel``)."""
-    from extractor.graph import format_node_id
+    from extractor.facts import format_node_id
 
     domain = "rel" if obj.domain == "relation" else obj.domain
     return format_node_id(domain, obj.database, obj.schema, obj.name, obj.version)

@@ -7,8 +7,7 @@ from sqlglot import exp
 
 from extractor import facts as f
 from extractor.derive.names import Context, container_name, normalize_identifier, table_name
-from extractor.facts import Fact
-from extractor.graph import dotted_name, quote_part
+from extractor.facts import Fact, dotted_name, quote_part
 from grammars.grants import grant_parts
 
 ROLE_KINDS = frozenset({"ROLE", "DATABASE ROLE", "APPLICATION ROLE"})

@@ -24,9 +24,16 @@ import pyarrow.parquet as pq
 import sqlglot
 
 from extractor import __version__
-from extractor.facts import Derived, ErrorRecord, ObjectName, derived_from_json, derived_to_json
+from extractor.facts import (
+    Derived,
+    ErrorRecord,
+    ObjectName,
+    derived_from_json,
+    derived_to_json,
+    format_node_id,
+)
 from extractor.grants import public_rows
-from extractor.graph import LineageGraph, ModelVersions, format_node_id, name_key
+from extractor.graph import LineageGraph, ModelVersions, name_key
 from extractor.redact import redact_secrets
 
 TS = pa.timestamp("us", tz="UTC")
