@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 import tomllib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -282,43 +283,72 @@ def export_query_command(
     file.write(export_query(since, until, lag))
 
 
-@cli.command("lineage")
-@click.argument("object_name", metavar="OBJECT")
-@click.option(
+def _compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Several click options as one decorator, in the order written."""
+
+    def apply(function: Any) -> Any:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+graph_option = click.option(
     "--graph",
     "graph_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="An output folder of `mlineage extract`.",
 )
-@click.option(
-    "--domain", help="table, view, feature_view, stage, dataset, model (or MODULE), service."
+role_options = _compose(
+    click.option(
+        "--as-role", "as_role", help="Mask what this role may not see (default: see all)."
+    ),
+    click.option(
+        "--public-view-lineage/--no-public-view-lineage",
+        default=True,
+        show_default=True,
+        help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default since 2025).",
+    ),
 )
-@click.option("--version", help="Dataset or model version (default: the latest seen).")
-@click.option(
-    "--direction",
-    type=click.Choice(DIRECTIONS, case_sensitive=False),
-    default="downstream",
-    show_default=True,
-)
-@click.option("--distance", type=int, default=MAX_DISTANCE, show_default=True, help="1 to 5.")
-@click.option("--database", help="Current database for unqualified names.")
-@click.option("--schema", help="Current schema for unqualified names.")
-@click.option("--at", "at", type=Timestamp(), help="Answer as the graph stood at this time.")
-@click.option("--as-role", "as_role", help="Mask what this role may not see (default: see all).")
-@click.option(
-    "--public-view-lineage/--no-public-view-lineage",
-    default=True,
-    show_default=True,
-    help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default since 2025).",
-)
-@click.option(
+table_format_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
 )
+
+
+def selection_options(direction: str, prefix: str) -> Callable[[Any], Any]:
+    """How one object and its neighbourhood are picked: the rules of `mlineage lineage`."""
+    return _compose(
+        click.option(
+            "--domain", help=f"{prefix}table, view, feature_view, stage, dataset, model, service."
+        ),
+        click.option("--version", help=f"{prefix}dataset or model version (default: the latest)."),
+        click.option(
+            "--direction",
+            type=click.Choice(DIRECTIONS, case_sensitive=False),
+            default=direction,
+            show_default=True,
+        ),
+        click.option(
+            "--distance", type=int, default=MAX_DISTANCE, show_default=True, help="1 to 5."
+        ),
+        click.option("--database", help="Current database for unqualified names."),
+        click.option("--schema", help="Current schema for unqualified names."),
+    )
+
+
+@cli.command("lineage")
+@click.argument("object_name", metavar="OBJECT")
+@graph_option
+@selection_options(direction="downstream", prefix="")
+@click.option("--at", "at", type=Timestamp(), help="Answer as the graph stood at this time.")
+@role_options
+@table_format_option
 def lineage_command(
     object_name: str,
     graph_dir: Path,
@@ -356,23 +386,11 @@ def lineage_command(
 
 
 @cli.command("grants")
-@click.option(
-    "--graph",
-    "graph_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="An output folder of `mlineage extract`.",
-)
+@graph_option
 @click.option("--role", help="Privileges this role holds, itself or through the roles it inherits.")
 @click.option("--object", "object_name", help="Privileges on this object (a dotted name).")
 @click.option("--at", "at", type=Timestamp(), help="Grants in force at this time (default: now).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@table_format_option
 def grants_command(
     graph_dir: Path, role: str | None, object_name: str | None, at: datetime | None, fmt: str
 ) -> None:
@@ -402,37 +420,10 @@ def grants_command(
 
 @cli.command("render")
 @click.argument("object_name", metavar="[OBJECT]", required=False)
-@click.option(
-    "--graph",
-    "graph_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="An output folder of `mlineage extract`.",
-)
-@click.option(
-    "--domain", help="With OBJECT: table, view, feature_view, stage, dataset, model, service."
-)
-@click.option("--version", help="With OBJECT: dataset or model version (default: the latest seen).")
-@click.option(
-    "--direction",
-    type=click.Choice(DIRECTIONS, case_sensitive=False),
-    default="both",
-    show_default=True,
-    help="With OBJECT: which side of it to draw.",
-)
-@click.option(
-    "--distance", type=int, default=MAX_DISTANCE, show_default=True, help="With OBJECT: 1 to 5."
-)
-@click.option("--database", help="Current database for an unqualified OBJECT.")
-@click.option("--schema", help="Current schema for an unqualified OBJECT.")
+@graph_option
+@selection_options(direction="both", prefix="With OBJECT: ")
 @click.option("--at", "at", type=Timestamp(), help="Draw the graph as it stood at this time.")
-@click.option("--as-role", "as_role", help="Mask what this role may not see (default: see all).")
-@click.option(
-    "--public-view-lineage/--no-public-view-lineage",
-    default=True,
-    show_default=True,
-    help="Whether PUBLIC holds VIEW LINEAGE on the account (Snowflake's default since 2025).",
-)
+@role_options
 @click.option("--all-nodes", is_flag=True, help="Whole graph: also objects without any edge.")
 @click.option(
     "--format", "fmt", type=click.Choice(render_sink.FORMATS), default="html", show_default=True
