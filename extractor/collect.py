@@ -19,6 +19,7 @@ from extractor.facts import Derived, ErrorRecord
 from extractor.sources import LiveReader, read_sources
 
 TS = pa.timestamp("us", tz="UTC")
+CHUNK_ROWS = 65536  # occurrences folded (and their query ids written) a chunk at a time
 OCCURRENCES = pa.schema(
     [
         ("start_time", TS),
@@ -161,10 +162,16 @@ class SortedOccurrences:
 
     table: pa.Table
     order: pa.Array
+    fresh: list[pa.Array] = field(default_factory=list)  # per chunk: folded now, not before
 
-    def chunks(self, rows: int = 65536) -> Iterator[pa.Table]:
+    def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
         for offset in range(0, len(self.order), rows):
             yield self.table.take(self.order.slice(offset, rows))
+
+    def fresh_query_ids(self) -> Iterator[pa.Array]:
+        """The query ids folded by this run, chunk by chunk, in fold order."""
+        for chunk, fresh in zip(self.chunks(), self.fresh, strict=True):
+            yield pc.filter(chunk.column("query_id").combine_chunks(), fresh)
 
 
 def sort_occurrences(batches: Iterable[pa.RecordBatch]) -> SortedOccurrences:

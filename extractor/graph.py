@@ -70,15 +70,12 @@ class LineageGraph:
             mask = pc.or_(mask, pc.is_in(query_ids, value_set=folded))
         return mask
 
-    def all_folded_ids(self) -> pa.Array:
-        """Every query id folded so far (for ``_state/query_ids.parquet``), in the order runs
-        folded them. Each id is there once: runs fold only ids not folded before."""
-        return pa.concat_arrays(
-            [
-                *(a.cast(pa.string()) for a in self.folded_ids),
-                pa.array(sorted(self.seen_query_ids), pa.string()),
-            ]
-        )
+    def folded_id_chunks(self) -> list[pa.Array]:
+        """The query ids folded before this run's log (earlier runs, metadata records)."""
+        return [
+            *(a.cast(pa.string()) for a in self.folded_ids),
+            pa.array(sorted(self.seen_query_ids), pa.string()),
+        ]
 
     def node(self, key: int) -> dict[str, Any]:
         return self.graph.nodes[key]

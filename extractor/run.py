@@ -8,6 +8,7 @@ distinct statement (derive/cache.py), so the log itself is never held.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import shutil
 import time
@@ -137,7 +138,6 @@ def extract(
     summary.watermark = _fold_log(
         state, occurrences, cache, summary, errors, sink.latest_watermark(base) if base else None
     )
-    del occurrences  # the largest thing a run holds: gone before the output is written
     _fold_ml_metadata(state, options, summary, errors)
     summary.errors = len(errors)
 
@@ -155,6 +155,7 @@ def extract(
         previous_errors + errors,
         [*previous_runs, _run_row(options, summary, started)],
         cache.entries,
+        itertools.chain(state.folded_id_chunks(), occurrences.fresh_query_ids()),
     )
     if options.snapshot:
         _publish_snapshot(options, target)
@@ -223,8 +224,9 @@ def _fold_log(
     watermark: datetime | None,
 ) -> datetime | None:
     """Fold every occurrence in time order, a chunk at a time; a statement without facts becomes
-    an error row (once per query id). Returns the new watermark: the latest start folded."""
-    folded_now: list[pa.Array] = []
+    an error row (once per query id). Returns the new watermark: the latest start folded. Which
+    occurrences were folded now is kept on ``occurrences`` as a bit a row (``fresh``), so their
+    query ids are written from the occurrences, never copied."""
     previous_id = None
     for chunk in occurrences.chunks():
         ids = chunk.column("query_id").combine_chunks()
@@ -268,8 +270,7 @@ def _fold_log(
             summary.statements += 1
             if start is not None and (watermark is None or start > watermark):
                 watermark = start
-        folded_now.append(pc.filter(ids, pc.invert(duplicate)))
-    state.folded_ids.extend(folded_now)
+        occurrences.fresh.append(pc.invert(duplicate))
     return watermark
 
 

@@ -218,6 +218,19 @@ def _write_tmp(table: pa.Table, path: Path) -> Path:
     return tmp
 
 
+def _write_chunks_tmp(arrays: Iterable[pa.Array], schema: pa.Schema, path: Path) -> Path:
+    """A one-column file written a chunk at a time: a year of query ids never sits in memory
+    twice."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        for array in arrays:
+            if len(array):
+                writer.write_table(pa.table([array.cast(schema.field(0).type)], schema=schema))
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    return tmp
+
+
 def _write_text_tmp(text: str, path: Path) -> Path:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with open(tmp, "w", encoding="utf-8") as handle:
@@ -250,8 +263,10 @@ def write_outputs(
     errors: Iterable[ErrorRecord],
     runs: Sequence[Mapping[str, Any]],
     facts_cache: Mapping[str, Derived] | None = None,
+    query_ids: Iterable[pa.Array] = (),
 ) -> None:
-    """Write the contract files and ``_state/`` atomically (temporary names, then renames)."""
+    """Write the contract files and ``_state/`` atomically (temporary names, then renames).
+    ``query_ids`` are every id folded so far, streamed into ``_state/query_ids.parquet``."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "_state").mkdir(exist_ok=True)
     public_nodes = _node_rows(state, public_graph)
@@ -268,9 +283,6 @@ def write_outputs(
         out / "_state" / "edges.parquet": _table(
             _edge_rows(state.graph, state_ids), STATE_EDGES_SCHEMA
         ),
-        out / "_state" / "query_ids.parquet": pa.table(
-            {"query_id": state.all_folded_ids()}, schema=SEEN_SCHEMA
-        ),
     }
     if facts_cache is not None:
         tables[out / "_state" / "facts.parquet"] = pa.table(
@@ -281,6 +293,8 @@ def write_outputs(
             schema=FACTS_SCHEMA,
         ).replace_schema_metadata({"version": _cache_version()})
     staged = [(_write_tmp(table, path), path) for path, table in tables.items()]
+    seen = out / "_state" / "query_ids.parquet"
+    staged.append((_write_chunks_tmp(query_ids, SEEN_SCHEMA, seen), seen))
     models = out / "_state" / "models.json"
     staged.append((_write_text_tmp(_models_json(state), models), models))
     for tmp, path in staged:
