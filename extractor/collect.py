@@ -7,7 +7,7 @@ same reduction runs in this process or, per partition, on Dask workers (``dask_e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -174,9 +174,20 @@ class SortedOccurrences:
             yield pc.filter(chunk.column("query_id").combine_chunks(), fresh)
 
 
-def sort_occurrences(batches: Iterable[pa.RecordBatch]) -> SortedOccurrences:
-    """(start_time, query_id) order; statements without a time (scripts) come first."""
-    table = pa.Table.from_batches(list(batches), schema=OCCURRENCES)
+def sort_occurrences(batches: list[pa.RecordBatch]) -> SortedOccurrences:
+    """(start_time, query_id) order; statements without a time (scripts) come first.
+
+    The batches become one contiguous table (taking rows from a chunked one concatenates it
+    again at every take), a column at a time, and the list is emptied as they are consumed so
+    that the log's occurrences are never held twice."""
+    chunked = {
+        field.name: pa.chunked_array([b.column(field.name) for b in batches], field.type)
+        for field in OCCURRENCES
+    }
+    batches.clear()
+    table = pa.table(
+        {name: chunked.pop(name).combine_chunks() for name in list(chunked)}, schema=OCCURRENCES
+    )
     keys = pa.table(
         {
             "time": pc.fill_null(table.column("start_time"), pa.scalar(0, TS)),

@@ -323,9 +323,9 @@ def _apply_revoke(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> No
 
 
 def public_rows(state: LineageGraph) -> list[dict[str, Any]]:
-    """grants.parquet rows, sorted, without fold's private keys."""
-    rows = [dict(g) for g in state.grants]
-    rows.sort(
+    """grants.parquet rows, sorted (the rows themselves, not copies: they hold only columns)."""
+    return sorted(
+        state.grants,
         key=lambda r: (
             r["granted_at"] is not None,
             r["granted_at"] or 0,
@@ -336,9 +336,8 @@ def public_rows(state: LineageGraph) -> list[dict[str, Any]]:
             r["privilege"],
             r["grantee_type"],
             r["grantee"],
-        )
+        ),
     )
-    return rows
 
 
 def follow(state: LineageGraph, moves: list[tuple[str, str, str]]) -> None:

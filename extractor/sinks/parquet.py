@@ -269,20 +269,22 @@ def write_outputs(
     ``query_ids`` are every id folded so far, streamed into ``_state/query_ids.parquet``."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "_state").mkdir(exist_ok=True)
-    public_nodes = _node_rows(state, public_graph)
-    public_ids = {r["key"]: r["node_id"] for r in public_nodes}
     state_nodes = _node_rows(state, state.graph)
     state_ids = {r["key"]: r["node_id"] for r in state_nodes}
+    state_edges = _edge_rows(state.graph, state_ids)
+    if public_graph is state.graph:  # not collapsed: the public graph is fold's own
+        public_nodes, public_edges = state_nodes, state_edges
+    else:
+        public_nodes = _node_rows(state, public_graph)
+        public_edges = _edge_rows(public_graph, {r["key"]: r["node_id"] for r in public_nodes})
     tables = {
         out / "nodes.parquet": _table(public_nodes, NODES_SCHEMA),
-        out / "edges.parquet": _table(_edge_rows(public_graph, public_ids), EDGES_SCHEMA),
+        out / "edges.parquet": _table(public_edges, EDGES_SCHEMA),
         out / "grants.parquet": _table(public_rows(state), GRANTS_SCHEMA),
         out / "errors.parquet": _table(_error_rows(errors), ERRORS_SCHEMA),
         out / "runs.parquet": _table(runs, RUNS_SCHEMA),
         out / "_state" / "nodes.parquet": _table(state_nodes, STATE_NODES_SCHEMA),
-        out / "_state" / "edges.parquet": _table(
-            _edge_rows(state.graph, state_ids), STATE_EDGES_SCHEMA
-        ),
+        out / "_state" / "edges.parquet": _table(state_edges, STATE_EDGES_SCHEMA),
     }
     if facts_cache is not None:
         tables[out / "_state" / "facts.parquet"] = pa.table(
