@@ -371,14 +371,7 @@ def lineage_command(
     """
     try:
         graph = load_graph(graph_dir)
-        start = resolve_object(
-            graph,
-            object_name,
-            domain,
-            version,
-            database and database.upper(),
-            schema and schema.upper(),
-        )
+        start = resolve_object(graph, object_name, domain, version, database, schema)
         rows = lineage(graph, start, direction, distance, at, as_role, public_view_lineage)
     except (LineageQueryError, VisibilityError) as err:
         raise click.ClickException(str(err)) from err
@@ -472,14 +465,7 @@ def render_command(
         graph = load_graph(graph_dir)
         start = None
         if object_name is not None:
-            start = resolve_object(
-                graph,
-                object_name,
-                domain,
-                version,
-                database and database.upper(),
-                schema and schema.upper(),
-            )
+            start = resolve_object(graph, object_name, domain, version, database, schema)
         sub = render_sink.select_subgraph(
             graph, start, direction, distance, at, as_role, public_view_lineage, all_nodes
         )

@@ -164,7 +164,10 @@ def resolve_object(
     schema: str | None = None,
 ) -> Node:
     """The node ``name`` names, as Snowflake resolves it: unqualified parts come from
-    ``database``/``schema`` when given; otherwise a unique match on the trailing parts."""
+    ``database``/``schema`` when given (identifiers: quoted keeps case, bare folds to upper);
+    otherwise a unique match on the trailing parts."""
+    database = _name_parts(database)[-1] if database else None
+    schema = _name_parts(schema)[-1] if schema else None
     domains = DOMAIN_ALIASES.get(domain.lower()) if domain else None
     if domain and domains is None:
         raise LineageQueryError(

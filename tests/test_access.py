@@ -309,3 +309,18 @@ def test_grants_follow_a_rename_and_a_swap() -> None:
         r["on_name"] for r in rows if r["privilege"] == "OWNERSHIP" and r["revoked_at"] is None
     }
     assert {"D.S.NEXT", "D.S.MART_V2"} <= owners and "D.S.MART" not in owners
+
+
+def test_context_names_follow_identifier_rules(quickstart_graph) -> None:
+    """--database/--schema fold like any identifier: bare to upper case, quoted kept."""
+    found = resolve_object(
+        quickstart_graph, "winedata", database="ml_lineage_database", schema="ml_lineage_schema"
+    )
+    assert found.node_id == f"table:{P}WINEDATA"
+    with pytest.raises(Exception, match="not found"):
+        resolve_object(
+            quickstart_graph,
+            "winedata",
+            database='"ml_lineage_database"',
+            schema="ml_lineage_schema",
+        )
