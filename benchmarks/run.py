@@ -69,10 +69,15 @@ class Result:
         return self.distinct / self.seconds if self.seconds else 0.0
 
 
-def generate(rows: int, seed: int, workdir: Path, days: int, distinct_ratio: float | None) -> Path:
-    """Write the CSV log once; every tool reads this file."""
-    suffix = f"-r{distinct_ratio}" if distinct_ratio is not None else ""
-    log = workdir / f"query_history-{rows}-s{seed}{suffix}.csv"
+def generator_command(
+    out: Path,
+    rows: int,
+    seed: int,
+    days: int,
+    distinct_ratio: float | None = None,
+    start: str | None = None,
+) -> list[str]:
+    """The command line of generate_log.py for one CSV log (shared by run.py and targets.py)."""
     command = [
         sys.executable,
         str(HERE / "generate_log.py"),
@@ -85,10 +90,20 @@ def generate(rows: int, seed: int, workdir: Path, days: int, distinct_ratio: flo
         "--format",
         "csv",
         "--out",
-        str(log),
+        str(out),
     ]
+    if start is not None:
+        command += ["--start", start]
     if distinct_ratio is not None:
         command += ["--distinct-ratio", str(distinct_ratio)]
+    return command
+
+
+def generate(rows: int, seed: int, workdir: Path, days: int, distinct_ratio: float | None) -> Path:
+    """Write the CSV log once; every tool reads this file."""
+    suffix = f"-r{distinct_ratio}" if distinct_ratio is not None else ""
+    log = workdir / f"query_history-{rows}-s{seed}{suffix}.csv"
+    command = generator_command(log, rows, seed, days, distinct_ratio)
     clock = time.perf_counter()
     subprocess.run(command, check=True)
     print(f"generated {log} in {time.perf_counter() - clock:.1f} s", flush=True)

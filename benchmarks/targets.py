@@ -23,6 +23,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from run import generator_command  # noqa: E402
+
 ROOT = HERE.parent
 
 
@@ -35,23 +38,7 @@ def env() -> dict[str, str]:
 def generate(
     out: Path, rows: int, seed: int, days: int, start: date, distinct: float | None = None
 ) -> None:
-    command = [
-        sys.executable,
-        str(HERE / "generate_log.py"),
-        "--rows",
-        str(rows),
-        "--seed",
-        str(seed),
-        "--days",
-        str(days),
-        "--start",
-        start.isoformat(),
-        "--out",
-        str(out),
-        "--quiet",
-    ]
-    if distinct is not None:
-        command += ["--distinct-ratio", str(distinct)]
+    command = [*generator_command(out, rows, seed, days, distinct, start.isoformat()), "--quiet"]
     subprocess.run(command, check=True, env=env())
 
 
