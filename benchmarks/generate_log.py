@@ -35,6 +35,7 @@ import gzip
 import io
 import json
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -1553,6 +1554,26 @@ def big_statement(
 # Literals
 
 
+# A column alias in a select list: ``AS NAME`` followed by a comma, a line end or FROM (not a
+# type in CAST(x AS INT), not ``AS SELECT`` or ``AS (`` of a CTAS or a CTE).
+_ALIAS = re.compile(
+    r"\bAS (?!SELECT\b|MODEL\b|WITH\b)([A-Za-z_][A-Za-z0-9_]*)(?=\s*,|\s*\n|\s+FROM\b)"
+)
+
+
+_WHERE = re.compile(r"\bWHERE\b")
+
+
+def reshape(text: str, serial: int) -> str:
+    """The statement in a shape of its own (as ad-hoc and edited queries are), not only with
+    literals of its own: its first column alias renamed after ``serial``, else a filter on a
+    column of that name. Same objects, so the lineage and the account stay as they were."""
+    text, renamed = _ALIAS.subn(lambda m: f"AS {m.group(1)}_S{serial}", text, count=1)
+    if renamed:
+        return text
+    return _WHERE.sub(f"WHERE C_S{serial} IS NULL OR", text, count=1)
+
+
 def unique_literal(vkind: str, serial: int) -> str:
     """A literal of the template's kind that no other row gets (``serial`` is a row counter)."""
     if vkind in ("id", "limit"):
@@ -1791,6 +1812,7 @@ def generate(
     days: int,
     start: date,
     distinct_ratio: float | None,
+    fresh_shapes: bool = False,
 ) -> Stats:
     """Write ``rows`` rows, time-ordered over ``days`` days, in chunks of ``CHUNK_ROWS``."""
     rng = random.Random(seed)
@@ -1846,6 +1868,8 @@ def generate(
                 if "{" in v:
                     v = v.format_map(values)
             text = template.fmt.format_map({**values, "v": v})
+            if fresh and fresh_shapes:
+                text = reshape(text, serial)
             qtype, db, schema = template.query_type, template.database, template.schema
             group = actors[template.actor_group]
             actor = group[randrange(len(group))] if len(group) > 1 else group[0]
@@ -1934,6 +1958,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="give each row a never-repeated literal with probability R "
         "(default: per template, ~80%% of rows repeat)",
     )
+    parser.add_argument(
+        "--fresh-shapes",
+        action="store_true",
+        help="a row given a fresh literal also gets a column alias of its own, so that its "
+        "statement is distinct in shape, not only in literals",
+    )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.rows < 0 or args.days < 1:
@@ -1944,7 +1974,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock = time.perf_counter()
     writer = WRITERS[args.format](args.out, args.gzip, args.start, args.days)
     try:
-        stats = generate(writer, args.rows, args.seed, args.days, args.start, args.distinct_ratio)
+        stats = generate(
+            writer,
+            args.rows,
+            args.seed,
+            args.days,
+            args.start,
+            args.distinct_ratio,
+            args.fresh_shapes,
+        )
     finally:
         writer.close()
     if not args.quiet:

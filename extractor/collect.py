@@ -7,6 +7,7 @@ same reduction runs in this process or, per partition, on Dask workers (``dask_e
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,11 +15,12 @@ from datetime import datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractor.derive.cache import StatementCache
+from extractor.derive.cache import Pending, StatementCache
 from extractor.facts import Derived, ErrorRecord
 from extractor.sources import LiveReader, read_sources
 
 TS = pa.timestamp("us", tz="UTC")
+READ_AHEAD = 4  # batches read while the pool derives earlier ones
 CHUNK_ROWS = 65536  # occurrences folded (and their query ids written) a chunk at a time
 OCCURRENCES = pa.schema(
     [
@@ -64,13 +66,21 @@ def _window_mask(batch: pa.RecordBatch, since: datetime | None, until: datetime 
     return pc.fill_null(mask, True)
 
 
-def reduce_batch(
+@dataclass
+class _InFlight:
+    """A batch filtered to the rows that count, waiting for the facts of its statements."""
+
+    rows: pa.RecordBatch
+    pending: Pending
+
+
+def _begin_batch(
     batch: pa.RecordBatch,
     since: datetime | None,
     until: datetime | None,
     cache: StatementCache,
     counts: Counts,
-) -> pa.RecordBatch | None:
+) -> _InFlight | None:
     counts.rows_read += batch.num_rows
     success = _success_mask(batch)
     kept = batch.filter(success)
@@ -79,18 +89,23 @@ def reduce_batch(
     counts.skipped_window += kept.num_rows - in_window.num_rows
     if not in_window.num_rows:
         return None
-    ids = cache.ids_for(
+    pending = cache.submit(
         in_window.column("query_text").to_pylist(),
         pc.fill_null(in_window.column("database_name"), "").to_pylist(),
         pc.fill_null(in_window.column("schema_name"), "").to_pylist(),
     )
+    return _InFlight(in_window, pending)
+
+
+def _end_batch(flight: _InFlight, cache: StatementCache) -> pa.RecordBatch:
+    rows = flight.rows
     return pa.record_batch(
         [
-            in_window.column("start_time"),
-            pc.fill_null(in_window.column("query_id"), ""),
-            pa.array(ids, pa.int32()),
-            pc.dictionary_encode(in_window.column("role_name")),
-            pc.dictionary_encode(in_window.column("user_name")),
+            rows.column("start_time"),
+            pc.fill_null(rows.column("query_id"), ""),
+            pa.array(cache.finish(flight.pending), pa.int32()),
+            pc.dictionary_encode(rows.column("role_name")),
+            pc.dictionary_encode(rows.column("user_name")),
         ],
         schema=OCCURRENCES,
     )
@@ -107,13 +122,21 @@ def collect(
     progress: Callable[[int], None] = lambda rows: None,
     live: LiveReader | None = None,
 ) -> list[pa.RecordBatch]:
-    """Stream the sources in this process (``live`` reads ``snowflake://`` specs)."""
-    kept = []
+    """Stream the sources in this process (``live`` reads ``snowflake://`` specs).
+
+    With a pool, up to READ_AHEAD batches are read and fingerprinted while the workers derive
+    the statements of earlier ones; batches are finished in the order they were read, so the
+    result does not depend on the pool."""
+    kept: list[pa.RecordBatch] = []
+    in_flight: deque[_InFlight] = deque()
     for batch in read_sources(specs, on_error, batch_rows, live=live):
         progress(batch.num_rows)
-        reduced = reduce_batch(batch, since, until, cache, counts)
-        if reduced is not None:
-            kept.append(reduced)
+        flight = _begin_batch(batch, since, until, cache, counts)
+        if flight is not None:
+            in_flight.append(flight)
+        while in_flight and (len(in_flight) > READ_AHEAD or in_flight[0].pending.done()):
+            kept.append(_end_batch(in_flight.popleft(), cache))
+    kept.extend(_end_batch(flight, cache) for flight in in_flight)
     return kept
 
 

@@ -304,3 +304,54 @@ def test_deeply_nested_statement_is_an_error_not_a_crash() -> None:
 def test_derive_is_pure() -> None:
     sql = "MERGE INTO t USING u ON t.a = u.a WHEN MATCHED THEN UPDATE SET t.b = u.b"
     assert derive_statement(sql, CTX) == derive_statement(sql, CTX)
+
+
+# Which literals can change a statement's facts (derive/__init__.py cache_flags): when none can,
+# every statement sharing its fingerprint shares its facts; when one can, each text is derived.
+LITERAL_CASES = [
+    ("SELECT 1 FROM DB.S.A WHERE d = '2026-03-01' LIMIT 10", True),
+    ("INSERT INTO DB.S.T SELECT * FROM DB.S.A WHERE d > '2026-03-01'", True),
+    (
+        "INSERT ALL WHEN amount > 1000 THEN INTO DB.S.BIG ELSE INTO DB.S.SMALL "
+        "SELECT * FROM DB.S.A",
+        True,
+    ),
+    (
+        "COPY INTO DB.S.T FROM @DB.S.LANDING/x/ FILE_FORMAT = (FORMAT_NAME = 'DB.S.CSV') "
+        "PATTERN = '.*[.]csv' SIZE_LIMIT = 1000",
+        True,
+    ),
+    (
+        "CREATE OR REPLACE DYNAMIC TABLE DB.S.D TARGET_LAG = '20 minutes' WAREHOUSE = W "
+        "AS SELECT * FROM DB.S.A",
+        True,
+    ),
+    ("CREATE TABLE DB.S.T (x INT DEFAULT 5 COMMENT 'the x')", True),
+    ('ALTER SESSION SET QUERY_TAG = \'{"run": "20260301"}\'', True),
+    ("CREATE STAGE DB.S.EXT URL = 's3://bucket/path/'", False),
+    ("CREATE TABLE DB.S.T (x INT) COMMENT = 'owned by finance'", False),
+    ("CREATE TABLE DB.S.T (x INT) WITH TAG (DB.S.PII = 'email')", False),
+    ("INSERT INTO IDENTIFIER('DB.S.T') SELECT * FROM DB.S.A", False),
+]
+
+
+@pytest.mark.parametrize(("sql", "literal_free"), LITERAL_CASES)
+def test_literals_that_can_change_facts_are_found(sql: str, literal_free: bool) -> None:
+    derived = derive_statement(sql, CTX)
+    assert derived.error is None
+    assert derived.literal_free is literal_free
+
+
+@pytest.mark.parametrize(
+    ("sql", "context_free"),
+    [
+        ("INSERT INTO DB.S.T SELECT * FROM DB.S.A", True),
+        ("INSERT INTO T SELECT * FROM DB.S.A", False),
+        ("INSERT INTO DB.S.T WITH c AS (SELECT * FROM DB.S.A) SELECT * FROM c", True),
+        ("INSERT INTO DB.S.T WITH c AS (SELECT * FROM DB.S.A) SELECT * FROM d", False),
+        ("COPY INTO DB.S.T FROM @LANDING/x/", False),
+        ("COPY INTO DB.S.T FROM @~/x/", True),
+    ],
+)
+def test_names_that_need_the_session_context_are_found(sql: str, context_free: bool) -> None:
+    assert derive_statement(sql, CTX).context_free is context_free

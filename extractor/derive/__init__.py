@@ -9,6 +9,7 @@ views, stages and containers), ``ml`` (datasets, models, services, predictions, 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -163,6 +164,38 @@ _LITERAL_HARMLESS = (
     exp.When,
     exp.Set,
     exp.CopyParameter,
+    exp.ConditionalInsert,  # INSERT ALL WHEN <condition> THEN INTO …
+    exp.ColumnDef,  # a column's type, default and comment: lineage is table-level
+    exp.AlterSession,  # ALTER SESSION SET QUERY_TAG = '…'
+)
+# Settings written ``KEY = value`` (a plain exp.Property) that no derive handler reads: their
+# values are knobs, never names. Any other such property (URL = 's3://…') counts as a name.
+_HARMLESS_PROPERTIES = frozenset(
+    {
+        "AUTO_REFRESH",
+        "CHANGE_TRACKING",
+        "COMPRESSION",
+        "DATA_RETENTION_TIME_IN_DAYS",
+        "DATE_FORMAT",
+        "DEFAULT_DDL_COLLATION",
+        "EMPTY_FIELD_AS_NULL",
+        "ENABLE_SCHEMA_EVOLUTION",
+        "ERROR_ON_COLUMN_COUNT_MISMATCH",
+        "FIELD_DELIMITER",
+        "FIELD_OPTIONALLY_ENCLOSED_BY",
+        "FORMAT_NAME",
+        "INITIALIZE",
+        "MAX_DATA_EXTENSION_TIME_IN_DAYS",
+        "NULL_IF",
+        "RECORD_DELIMITER",
+        "REFRESH_MODE",
+        "SCHEDULE",
+        "SKIP_HEADER",
+        "TARGET_LAG",
+        "TIMESTAMP_FORMAT",
+        "TYPE",
+        "WAREHOUSE",
+    }
 )
 
 
@@ -172,37 +205,80 @@ def cache_flags(tree: exp.Expr) -> tuple[bool, bool]:
     literal_free: every literal is a value that cannot change the facts, so all statements with
     the same fingerprint (parse.fingerprint) share them. context_free: no name needs the
     session's database or schema (every table, view, stage and model has three parts, CTE names
-    aside; conservative: a role or a schema named with fewer parts counts as needing it)."""
+    aside; conservative: a role or a schema named with fewer parts counts as needing it).
+
+    A literal is harmless when its nearest enclosing node of either kind above is a harmless
+    one; that verdict is carried down the walk rather than looked up from every literal."""
     literals_ok = context_ok = True
-    has_with = any(isinstance(node, exp.With) for node in tree.walk())
-    for node in tree.walk():
-        if isinstance(node, (exp.Literal, exp.RawString)):
-            literals_ok = literals_ok and _harmless_literal(node)
-        elif isinstance(node, exp.Table):
-            context_ok = context_ok and _qualified(node, has_with)
-        elif isinstance(node, ModelRef):
+    has_with = False
+    short_names: list[exp.Table] = []  # fewer than three parts: qualified only if a CTE's
+    stack: list[tuple[exp.Expr, bool]] = [(tree, False)]
+    while stack and (literals_ok or context_ok):
+        node, harmless = stack.pop()
+        kind, verdict = _node_kind(type(node))
+        if kind is _LITERAL:
+            literals_ok = literals_ok and harmless
+        elif kind is _TABLE:
+            qualified = _qualified(node)
+            if qualified is None:
+                short_names.append(node)
+            else:
+                context_ok = context_ok and qualified
+        elif kind is _MODEL_REF:
             context_ok = context_ok and len(node.parts) == 3
-        if not (literals_ok or context_ok):
-            break
+        elif kind is _WITH:
+            has_with = True
+        if verdict is _BY_NAME:
+            harmless = node.name.upper() in _HARMLESS_PROPERTIES
+        elif verdict is not None:
+            harmless = verdict
+        for value in node.args.values():
+            if isinstance(value, exp.Expr):
+                stack.append((value, harmless))
+            elif isinstance(value, list):
+                stack.extend((item, harmless) for item in value if isinstance(item, exp.Expr))
+    if context_ok and short_names:
+        context_ok = has_with and all(_is_cte_reference(table) for table in short_names)
     return literals_ok, context_ok
 
 
-def _harmless_literal(literal: exp.Expr) -> bool:
-    node = literal.parent
-    while node is not None and not isinstance(node, _LITERAL_HARMLESS):
-        if isinstance(node, _LITERAL_SENSITIVE):
-            return False
-        node = node.parent
-    return node is not None
+_LITERAL, _TABLE, _MODEL_REF, _WITH, _OTHER = "literal", "table", "model", "with", "other"
 
 
-def _qualified(table: exp.Table, has_with: bool) -> bool:
+_BY_NAME = "by name"  # a plain KEY = value property: harmless when its key is a known knob
+
+
+@functools.cache
+def _node_kind(cls: type) -> tuple[str, bool | str | None]:
+    """What cache_flags looks for in a node of this class, and the verdict it gives the literals
+    below it (harmless, sensitive, decided by its name, or none); one isinstance chain per
+    class, not per node."""
+    if issubclass(cls, (exp.Literal, exp.RawString)):
+        kind = _LITERAL
+    elif issubclass(cls, exp.Table):
+        kind = _TABLE
+    elif issubclass(cls, ModelRef):
+        kind = _MODEL_REF
+    elif issubclass(cls, exp.With):
+        kind = _WITH
+    else:
+        kind = _OTHER
+    if issubclass(cls, _LITERAL_HARMLESS):
+        return kind, True
+    if cls is exp.Property:
+        return kind, _BY_NAME
+    return kind, False if issubclass(cls, _LITERAL_SENSITIVE) else None
+
+
+def _qualified(table: exp.Table) -> bool | None:
+    """Whether a table's name is complete without the session's context; None for a name of
+    fewer than three parts, which is complete only when it refers to a CTE."""
     this = table.this
     if isinstance(this, exp.Var) and str(this.this).startswith("@"):
         stage = str(this.this)[1:]
         return stage.startswith("~") or len(_parse_dotted(stage.split("/")[0].lstrip("%"))) >= 3
     if isinstance(this, exp.Identifier):
-        return len(table.parts) >= 3 or (has_with and _is_cte_reference(table))
+        return True if len(table.parts) >= 3 else None
     return not isinstance(this, exp.DynamicIdentifier)
 
 

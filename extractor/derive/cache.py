@@ -9,9 +9,11 @@ be saved in the output folder so that a nightly run derives only what it has not
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 
 from extractor.derive import Context, derive_statement
 from extractor.facts import Derived
@@ -43,6 +45,22 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
 
 
+Row = tuple[str, str, str]  # (text, database, schema)
+
+
+@dataclass
+class Pending:
+    """A batch whose new statements are being derived (by the pool) while later batches are read:
+    ``StatementCache.submit`` starts it, ``finish`` gives its statement ids."""
+
+    rows: list[Row]
+    marks: list[str]
+    futures: list[Future[list[Derived]]] = field(default_factory=list)
+
+    def done(self) -> bool:
+        return all(future.done() for future in self.futures)
+
+
 class StatementCache:
     """Derived facts by statement key, each key also given a small integer id for the rows."""
 
@@ -52,8 +70,14 @@ class StatementCache:
         self.by_id: list[Derived] = []
         self.error_hashes: dict[int, str] = {}
         self.derived_now = 0
+        self.workers = workers
         self._recent_keys: dict[str, str] = {}
-        self._executor: Executor | None = ProcessPoolExecutor(workers) if workers > 1 else None
+        self._in_flight: dict[str, tuple[Future[list[Derived]], int, Row]] = {}
+        # A forked worker starts with this process's objects, none of which it frees: frozen,
+        # its garbage collector never walks them (nor copies their pages); ~10% faster here.
+        self._executor: Executor | None = (
+            ProcessPoolExecutor(workers, initializer=gc.freeze) if workers > 1 else None
+        )
 
     def close(self) -> None:
         if self._executor is not None:
@@ -104,38 +128,84 @@ class StatementCache:
                 self.error_hashes[found] = error_hash
         return found
 
-    def _derive(self, items: list[tuple[str, str, str]]) -> list[Derived]:
+    def _derive(self, items: list[Row]) -> list[Derived]:
+        """Derive now, in the pool when there is one."""
         self.derived_now += len(items)
         if self._executor is None or len(items) < 2 * CHUNK:
             return derive_chunk(items)
-        chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
-        return [d for part in self._executor.map(derive_chunk, chunks) for d in part]
+        size = self._chunk_size(len(items))
+        return [d for future in self._start(items, size) for d in future.result()]
 
-    def ids_for(
+    def _chunk_size(self, items: int) -> int:
+        """At most CHUNK statements a task, and at least one task a worker, so that a small
+        batch still keeps every worker busy."""
+        return max(1, min(CHUNK, -(-items // self.workers)))
+
+    def _start(self, items: list[Row], size: int) -> list[Future[list[Derived]]]:
+        assert self._executor is not None
+        return [
+            self._executor.submit(derive_chunk, items[i : i + size])
+            for i in range(0, len(items), size)
+        ]
+
+    def _settle(self, mark: str, row: Row, derived: Derived) -> None:
+        """The facts of a fingerprint's first statement: under its fingerprint, and under its
+        own key when that differs (its flags say whether literals or the context matter)."""
+        self.entries[mark] = derived
+        self.entries.setdefault(_specific_key(mark, derived, *row), derived)
+
+    def submit(
         self, texts: Sequence[str], databases: Sequence[str], schemas: Sequence[str]
-    ) -> list[int]:
-        """The id of each statement's facts, deriving (in parallel) those not seen before.
-
-        The first statement of a fingerprint is derived in its context; its flags say what else
-        its facts depend on: the literals (then each text is its own key) and the context (then
-        the key includes the database and schema)."""
+    ) -> Pending:
+        """Start deriving the statements of a batch not seen before. With a pool this returns at
+        once, so the next batch is read (and fingerprinted) while the workers derive."""
         rows = list(zip(texts, databases, schemas, strict=True))
         marks = [self._key(text) for text, _, _ in rows]
-        first: dict[str, tuple[str, str, str]] = {}
+        first: dict[str, Row] = {}
         for mark, row in zip(marks, rows, strict=True):
-            if mark not in self.entries and mark not in first:
+            if mark not in self.entries and mark not in self._in_flight and mark not in first:
                 first[mark] = row
-        for mark, derived in zip(first, self._derive(list(first.values())), strict=True):
-            self.entries[mark] = derived
-            self.entries.setdefault(_specific_key(mark, derived, *first[mark]), derived)
+        pending = Pending(rows, marks)
+        if not first:
+            return pending
+        self.derived_now += len(first)
+        if self._executor is None:
+            derived_now = derive_chunk(list(first.values()))
+            for (mark, row), derived in zip(first.items(), derived_now, strict=True):
+                self._settle(mark, row, derived)
+            return pending
+        size = self._chunk_size(len(first))
+        pending.futures = self._start(list(first.values()), size)
+        for i, (mark, row) in enumerate(first.items()):
+            self._in_flight[mark] = (pending.futures[i // size], i % size, row)
+        return pending
+
+    def finish(self, pending: Pending) -> list[int]:
+        """The id of each statement's facts (waiting for the pool when it must).
+
+        The first statement of a fingerprint was derived in its context; its flags say what
+        else its facts depend on: the literals (then each text is its own key) and the context
+        (then the key includes the database and schema). Statements whose own key is new are
+        derived now."""
+        for mark in pending.marks:
+            flight = self._in_flight.pop(mark, None)
+            if flight is not None:
+                future, index, row = flight
+                self._settle(mark, row, future.result()[index])
         keys = [
             _specific_key(mark, self.entries[mark], *row)
-            for mark, row in zip(marks, rows, strict=True)
+            for mark, row in zip(pending.marks, pending.rows, strict=True)
         ]
-        misses: dict[str, tuple[str, str, str]] = {}
-        for key, row in zip(keys, rows, strict=True):
+        misses: dict[str, Row] = {}
+        for key, row in zip(keys, pending.rows, strict=True):
             if key not in self.entries and key not in misses:
                 misses[key] = row
         for key, derived in zip(misses, self._derive(list(misses.values())), strict=True):
             self.entries[key] = derived
-        return [self._id(key, text) for key, (text, _, _) in zip(keys, rows, strict=True)]
+        return [self._id(key, row[0]) for key, row in zip(keys, pending.rows, strict=True)]
+
+    def ids_for(
+        self, texts: Sequence[str], databases: Sequence[str], schemas: Sequence[str]
+    ) -> list[int]:
+        """The id of each statement's facts, deriving (in parallel) those not seen before."""
+        return self.finish(self.submit(texts, databases, schemas))

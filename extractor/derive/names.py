@@ -13,6 +13,7 @@ Snowflake rules followed here, with their manual pages:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -53,8 +54,13 @@ def normalize_identifier(node: exp.Expr | str | None) -> str:
     return node.name.upper()
 
 
+_PLAIN_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*){0,2}")
+
+
 def _parse_dotted(text: str) -> list[str]:
     """Split a name given as a string (``IDENTIFIER('db."s".t')``, ``@db.s.stage``) into parts."""
+    if _PLAIN_DOTTED.fullmatch(text):  # no quotes, no spaces: the usual stage or table name
+        return text.upper().split(".")
     try:
         table = exp.to_table(text, dialect=MlSnowflake)
     except (SqlglotError, ValueError) as err:
@@ -200,6 +206,23 @@ def read_sources(
     return sorted(found)
 
 
+def tree_nodes(root: exp.Expr) -> list[exp.Expr]:
+    """Every node under ``root`` (itself included), depth first. sqlglot's ``walk`` is a generator
+    calling a generator per node; a plain loop over ``args`` is several times cheaper, and derive
+    walks every tree two or three times."""
+    found: list[exp.Expr] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        for value in node.args.values():
+            if isinstance(value, exp.Expr):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, exp.Expr))
+    return found
+
+
 def _walk_reads(
     node: exp.Expr,
 ) -> tuple[list[exp.Table], list[ModelRef], list[exp.ModelAttribute], bool]:
@@ -209,7 +232,7 @@ def _walk_reads(
     refs: list[ModelRef] = []
     methods: list[exp.ModelAttribute] = []
     has_with = False
-    for item in node.walk():
+    for item in tree_nodes(node):
         if isinstance(item, exp.Table):
             tables.append(item)
         elif isinstance(item, ModelRef):
