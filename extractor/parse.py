@@ -43,10 +43,11 @@ def parse_statements(text: str) -> list[exp.Expr]:
     return [tree for tree in trees if tree is not None]
 
 
-# Quoted identifiers, comments and $$ bodies are matched (and kept) before strings and numbers,
-# left to right, so a quote inside any of them never starts a "literal".
+# Quoted identifiers, $$ bodies and comments are matched before strings and numbers, left to
+# right, so a quote inside any of them never starts a "literal". Names and bodies are kept.
 _FINGERPRINT_TOKENS = re.compile(
-    r"""(?P<keep>"(?:[^"]|"")*"|\$\$.*?\$\$|--[^\n]*|//[^\n]*|/\*.*?\*/)"""
+    r"""(?P<keep>"(?:[^"]|"")*"|\$\$.*?\$\$)"""
+    r"""|(?P<comment>--[^\n]*|//[^\n]*|/\*.*?\*/)"""
     r"""|(?P<string>'(?:[^'\\]|\\.|'')*')"""
     r"""|(?P<number>(?<![\w$.])\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w$]))""",
     re.DOTALL,
@@ -54,15 +55,17 @@ _FINGERPRINT_TOKENS = re.compile(
 
 
 def _literal_to_placeholder(match: re.Match[str]) -> str:
-    if match.lastgroup == "keep":
+    kind = match.lastgroup
+    if kind == "keep":
         return match.group(0)
-    return "?"
+    return " " if kind == "comment" else "?"
 
 
 def fingerprint(text: str) -> str:
-    """A key shared by statements that differ only in their literals (scheduled jobs rerun with
-    other dates and ids). Only a key: derive decides whether its literals can matter
-    (``Derived.literal_free``); when they can, the exact text is the key instead."""
+    """A key shared by statements that differ only in their literals and comments (scheduled
+    jobs rerun with other dates and ids; dbt and BI tools stamp each run's id in a comment;
+    Snowflake reads no hint from a comment). Only a key: derive decides whether its literals
+    can matter (``Derived.literal_free``); when they can, the exact text is the key instead."""
     normalised = _FINGERPRINT_TOKENS.sub(_literal_to_placeholder, text)
     return hashlib.blake2b(normalised.encode("utf-8", "replace"), digest_size=16).hexdigest()
 

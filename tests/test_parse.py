@@ -19,6 +19,15 @@ from extractor.parse import fingerprint, is_read_only
             "MERGE INTO t USING u ON t.id = u.id AND u.x > 7 WHEN MATCHED THEN DELETE",
         ),
         ("INSERT INTO t SELECT 'it''s' FROM u", "INSERT INTO t SELECT 'x' FROM u"),
+        # dbt and BI tools stamp each run in a comment
+        (
+            '/* {"app": "dbt", "invocation_id": "4f1c"} */ INSERT INTO t SELECT * FROM u',
+            '/* {"app": "dbt", "invocation_id": "9ab2"} */ INSERT INTO t SELECT * FROM u',
+        ),
+        (
+            "INSERT INTO t SELECT * FROM u -- Looker Query Context '{\"user_id\": 181}'",
+            "INSERT INTO t SELECT * FROM u -- Looker Query Context '{\"user_id\": 7}'",
+        ),
     ],
 )
 def test_statements_differing_in_literals_share_a_fingerprint(a: str, b: str) -> None:
