@@ -21,7 +21,7 @@ from extractor.sources import LiveReader, read_sources
 
 TS = pa.timestamp("us", tz="UTC")
 READ_AHEAD = 4  # batches read while the pool derives earlier ones
-CHUNK_ROWS = 65536  # occurrences folded (and their query ids written) a chunk at a time
+CHUNK_ROWS = 16384  # occurrences folded (and their query ids written) a chunk at a time
 OCCURRENCES = pa.schema(
     [
         ("start_time", TS),
@@ -180,42 +180,46 @@ def adopt_partition(result: PartitionResult, cache: StatementCache) -> list[pa.R
 
 @dataclass
 class SortedOccurrences:
-    """Occurrences and the order to fold them in, read out a chunk at a time so that the sorted
-    copy never exists whole."""
+    """Occurrences (as collected, one chunk a source batch) and the order to fold them in, read
+    out a chunk at a time so that the sorted copy never exists whole."""
 
     table: pa.Table
     order: pa.Array
     fresh: list[pa.Array] = field(default_factory=list)  # per chunk: folded now, not before
 
     def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
+        """Taking rows from a table of many chunks first concatenates them. A log comes (about)
+        in time order, so the rows of one chunk of the order lie in a narrow slice of the table:
+        only that slice is concatenated, never the whole log."""
         for offset in range(0, len(self.order), rows):
-            yield self.table.take(self.order.slice(offset, rows))
+            indices = self.order.slice(offset, rows)
+            bounds = pc.min_max(indices)
+            low, high = bounds["min"].as_py(), bounds["max"].as_py()
+            part = self.table.slice(low, high - low + 1)
+            yield part.take(pc.subtract(indices, pa.scalar(low, indices.type)))
 
     def fresh_query_ids(self) -> Iterator[pa.Array]:
-        """The query ids folded by this run, chunk by chunk, in fold order."""
+        """The query ids folded by this run, chunk by chunk, in fold order. The last use of the
+        occurrences: once read out, they are let go (and their memory handed back)."""
         for chunk, fresh in zip(self.chunks(), self.fresh, strict=True):
             yield pc.filter(chunk.column("query_id").combine_chunks(), fresh)
+        self.table, self.order, self.fresh = pa.table({}), pa.array([], pa.uint64()), []
+        pa.default_memory_pool().release_unused()
 
 
 def sort_occurrences(batches: list[pa.RecordBatch]) -> SortedOccurrences:
-    """(start_time, query_id) order; statements without a time (scripts) come first.
-
-    The batches become one contiguous table (taking rows from a chunked one concatenates it
-    again at every take), a column at a time, and the list is emptied as they are consumed so
-    that the log's occurrences are never held twice."""
-    chunked = {
-        field.name: pa.chunked_array([b.column(field.name) for b in batches], field.type)
-        for field in OCCURRENCES
-    }
+    """(start_time, query_id) order; statements without a time (scripts) come first. The
+    batches stay as they are (the list is emptied: the table is their only holder)."""
+    table = pa.Table.from_batches(batches, schema=OCCURRENCES)
     batches.clear()
-    table = pa.table(
-        {name: chunked.pop(name).combine_chunks() for name in list(chunked)}, schema=OCCURRENCES
-    )
+    start = table.column("start_time")
     keys = pa.table(
         {
-            "time": pc.fill_null(table.column("start_time"), pa.scalar(0, TS)),
+            "time": pc.fill_null(start, pa.scalar(0, TS)) if start.null_count else start,
             "query_id": table.column("query_id"),
         }
     )
     order = pc.sort_indices(keys, sort_keys=[("time", "ascending"), ("query_id", "ascending")])
+    del keys
+    pa.default_memory_pool().release_unused()  # the sort's scratch space, for fold to use
     return SortedOccurrences(table, order)

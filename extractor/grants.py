@@ -16,11 +16,13 @@ Snowflake rules kept (https://docs.snowflake.com/en/user-guide/security-access-c
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from extractor import facts as f
 from extractor.facts import dotted_name
+from extractor.graph import GrantRow
 
 if TYPE_CHECKING:
     from extractor.fold import Occurrence
@@ -97,67 +99,67 @@ def _row(
     grantee_type: str,
     grantee: str,
     with_grant_option: bool = False,
-) -> dict[str, Any]:
-    return {
-        "action": action,
-        "privilege": privilege,
-        "on_type": on_type,
-        "on_name": on_name,
-        "grantee_type": grantee_type,
-        "grantee": grantee,
-        "with_grant_option": with_grant_option,
-        "query_id": occ.query_id,
-        "granted_at": occ.start_time,
-        "revoked_at": None,
-        "role_name": occ.role_name or None,
-        "user_name": occ.user_name or None,
-    }
+) -> GrantRow:
+    return GrantRow(
+        action,
+        privilege,
+        on_type,
+        on_name,
+        grantee_type,
+        grantee,
+        with_grant_option,
+        occ.query_id,
+        occ.start_time,
+        None,
+        occ.role_name or None,
+        occ.user_name or None,
+    )
 
 
-def _same_object(row: dict[str, Any], on_type: str, on_name: str) -> bool:
+def _same_object(row: GrantRow, on_type: str, on_name: str) -> bool:
     """GRANT … ON TABLE t also names a dynamic table or view t (one namespace)."""
-    if row["on_name"] != on_name:
+    if row.on_name != on_name:
         return False
-    return row["on_type"] == on_type or (row["on_type"] in TABLE_KINDS and on_type in TABLE_KINDS)
+    return row.on_type == on_type or (row.on_type in TABLE_KINDS and on_type in TABLE_KINDS)
 
 
-def _add(state: LineageGraph, row: dict[str, Any]) -> None:
+def _add(state: LineageGraph, row: GrantRow) -> None:
     """A grant in force from now, unless the same one already is: granting a privilege a role
     holds changes nothing in Snowflake, and a nightly CREATE OR REPLACE that gets the same FUTURE
     grants again must not add a row a night."""
-    for held in _open(state, row["on_name"]):
+    for held in _open(state, row.on_name):
         if (
-            held["privilege"],
-            held["grantee_type"],
-            held["grantee"],
-            held["action"] == "FUTURE",
+            held.privilege,
+            held.grantee_type,
+            held.grantee,
+            held.action == "FUTURE",
         ) == (
-            row["privilege"],
-            row["grantee_type"],
-            row["grantee"],
-            row["action"] == "FUTURE",
-        ) and _same_object(held, row["on_type"], row["on_name"]):
-            held["with_grant_option"] = held["with_grant_option"] or row["with_grant_option"]
+            row.privilege,
+            row.grantee_type,
+            row.grantee,
+            row.action == "FUTURE",
+        ) and _same_object(held, row.on_type, row.on_name):
+            held.with_grant_option = held.with_grant_option or row.with_grant_option
             return
     state.grants.append(row)
-    if row["action"] == "FUTURE":
+    if row.action == "FUTURE":
         state.future_grants += 1
 
 
-def _open(state: LineageGraph, name: str | None = None) -> list[dict[str, Any]]:
+def _open(state: LineageGraph, name: str | None = None) -> list[GrantRow]:
     """Grants in force, on the object (or container) ``name`` when given: looked up in an index
     by name, kept beside ``state.grants`` and extended as rows are added (or loaded)."""
     index = state.grant_index
     for row in state.grants[state.grants_indexed :]:
-        index.setdefault(row["on_name"], []).append(row)
+        index.setdefault(row.on_name, []).append(row)
     state.grants_indexed = len(state.grants)
     rows = state.grants if name is None else index.get(name, [])
-    return [g for g in rows if g["revoked_at"] is None]
+    return [g for g in rows if g.revoked_at is None]
 
 
-def _revoke(row: dict[str, Any], occ: Occurrence) -> None:
+def _revoke(row: GrantRow, occ: Occurrence) -> None:
     """Statements from .sql scripts have no time: their revokes are stamped at the epoch."""
-    row["revoked_at"] = occ.start_time or EPOCH
+    row.revoked_at = occ.start_time or EPOCH
 
 
 def _container_of(attrs: dict[str, Any]) -> list[tuple[str, str]]:
@@ -179,9 +181,9 @@ def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
     owners = [
         g
         for g in _open(state, name)
-        if g["privilege"] == "OWNERSHIP" and kinds_match(g["on_type"], attrs)
+        if g.privilege == "OWNERSHIP" and kinds_match(g.on_type, attrs)
     ]
-    if occ.role_name and not any(g["grantee"] == occ.role_name for g in owners):
+    if occ.role_name and not any(g.grantee == occ.role_name for g in owners):
         for old in owners:
             _revoke(old, occ)
         _add(state, _row(occ, "CREATE", "OWNERSHIP", kind, name, "ROLE", occ.role_name))
@@ -191,8 +193,8 @@ def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
         matching = [
             g
             for g in _open(state, container)
-            if g["action"] == "FUTURE"
-            and kinds_match(g["on_type"], attrs)
+            if g.action == "FUTURE"
+            and kinds_match(g.on_type, attrs)
             and container_type_of(container) == container_type
         ]
         if matching:  # schema-level future grants take precedence over the database's
@@ -202,12 +204,12 @@ def on_create(state: LineageGraph, occ: Occurrence, key: int) -> None:
                     _row(
                         occ,
                         "FUTURE",
-                        g["privilege"],
+                        g.privilege,
                         kind,
                         name,
-                        g["grantee_type"],
-                        g["grantee"],
-                        g["with_grant_option"],
+                        g.grantee_type,
+                        g.grantee,
+                        g.with_grant_option,
                     ),
                 )
             break
@@ -244,7 +246,7 @@ def apply_grant(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> None
             for g in _open(state, on_name):
                 if not _same_object(g, on_type, on_name):
                     continue
-                if g["privilege"] == "OWNERSHIP" or fact.current_grants == "REVOKE":
+                if g.privilege == "OWNERSHIP" or fact.current_grants == "REVOKE":
                     _revoke(g, occ)
     for on_type, on_name in targets:
         for privilege in fact.privileges:
@@ -310,34 +312,39 @@ def _apply_revoke(state: LineageGraph, occ: Occurrence, fact: f.GrantFact) -> No
         actions = {"GRANT", "CREATE", "FUTURE"}
     candidates = [g for _, n in sorted(names) for g in _open(state, n)]
     for g in candidates:
-        if g["action"] not in actions or not any(_same_object(g, t, n) for t, n in names):
+        if g.action not in actions or not any(_same_object(g, t, n) for t, n in names):
             continue
-        if g["grantee"] != fact.grantee or g["grantee_type"] != fact.grantee_type:
+        if g.grantee != fact.grantee or g.grantee_type != fact.grantee_type:
             continue
-        if "ALL" not in fact.privileges and g["privilege"] not in fact.privileges:
+        if "ALL" not in fact.privileges and g.privilege not in fact.privileges:
             continue
         if fact.grant_option_for:
-            g["with_grant_option"] = False
+            g.with_grant_option = False
         else:
             _revoke(g, occ)
 
 
-def public_rows(state: LineageGraph) -> list[dict[str, Any]]:
-    """grants.parquet rows, sorted (the rows themselves, not copies: they hold only columns)."""
+def sorted_grants(state: LineageGraph) -> list[GrantRow]:
+    """grants.parquet's rows in its order (the rows themselves, not copies)."""
     return sorted(
         state.grants,
         key=lambda r: (
-            r["granted_at"] is not None,
-            r["granted_at"] or 0,
-            r["query_id"],
-            r["action"],
-            r["on_type"],
-            r["on_name"],
-            r["privilege"],
-            r["grantee_type"],
-            r["grantee"],
+            r.granted_at is not None,
+            r.granted_at or 0,
+            r.query_id,
+            r.action,
+            r.on_type,
+            r.on_name,
+            r.privilege,
+            r.grantee_type,
+            r.grantee,
         ),
     )
+
+
+def public_rows(state: LineageGraph) -> list[dict[str, Any]]:
+    """grants.parquet's rows as dicts, as ``query.load_graph`` reads them back."""
+    return [dataclasses.asdict(row) for row in sorted_grants(state)]
 
 
 def follow(state: LineageGraph, moves: list[tuple[str, str, str]]) -> None:
@@ -349,10 +356,10 @@ def follow(state: LineageGraph, moves: list[tuple[str, str, str]]) -> None:
         for kind, old, new in moves
         for row in _open(state, old)
         if _same_object(row, kind, old)
-        or (row["action"] == "FUTURE" and kind in ("SCHEMA", "DATABASE"))
+        or (row.action == "FUTURE" and kind in ("SCHEMA", "DATABASE"))
     ]
     index = state.grant_index
     for row, new in picked:
-        index[row["on_name"]].remove(row)
-        row["on_name"] = new
+        index[row.on_name].remove(row)
+        row.on_name = new
         index.setdefault(new, []).append(row)

@@ -8,6 +8,7 @@ node's name attributes and the index, never the graph's keys, so edges follow ob
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import networkx as nx
@@ -46,6 +47,25 @@ class ModelVersions:
     aliases: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class GrantRow:
+    """One row of grants.parquet while fold keeps it: slots, as a long history holds tens of
+    thousands (a dict a row would be four times the size)."""
+
+    action: str
+    privilege: str
+    on_type: str
+    on_name: str
+    grantee_type: str
+    grantee: str
+    with_grant_option: bool
+    query_id: str
+    granted_at: datetime | None
+    revoked_at: datetime | None
+    role_name: str | None
+    user_name: str | None
+
+
 @dataclass
 class LineageGraph:
     """Fold's state: the graph, which node holds each name, and the statements already folded."""
@@ -57,8 +77,8 @@ class LineageGraph:
     # arrays rather than a set: a year of history is millions of ids
     folded_ids: list[pa.Array] = field(default_factory=list)
     models: dict[tuple[str, str, str], ModelVersions] = field(default_factory=dict)
-    grants: list[dict[str, Any]] = field(default_factory=list)  # rows of grants.parquet
-    grant_index: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by on_name
+    grants: list[GrantRow] = field(default_factory=list)  # rows of grants.parquet
+    grant_index: dict[str, list[GrantRow]] = field(default_factory=dict)  # by on_name
     grants_indexed: int = 0
     future_grants: int = 0  # FUTURE rows ever added: none means new objects need no lookup
     next_node: int = 0

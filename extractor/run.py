@@ -148,6 +148,8 @@ def extract(
     target = _snapshot_dir(options, started) if options.snapshot else options.out
     previous_errors = sink.previous_errors(base) if base else []
     previous_runs = sink.read_rows(base / "runs.parquet") if base else []
+    query_ids = itertools.chain(state.folded_id_chunks(), occurrences.fresh_query_ids())
+    del occurrences  # written first, then freed: the rest is written without them
     sink.write_outputs(
         target,
         state,
@@ -155,7 +157,7 @@ def extract(
         previous_errors + errors,
         [*previous_runs, _run_row(options, summary, started)],
         cache.entries,
-        itertools.chain(state.folded_id_chunks(), occurrences.fresh_query_ids()),
+        query_ids,
     )
     if options.snapshot:
         _publish_snapshot(options, target)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,8 @@ from extractor.facts import (
     derived_to_json,
     format_node_id,
 )
-from extractor.grants import public_rows
-from extractor.graph import LineageGraph, ModelVersions, name_key
+from extractor.grants import sorted_grants
+from extractor.graph import GrantRow, LineageGraph, ModelVersions, name_key
 from extractor.redact import redact_secrets
 
 TS = pa.timestamp("us", tz="UTC")
@@ -256,6 +256,23 @@ def _models_json(state: LineageGraph) -> str:
     return json.dumps(rows, sort_keys=True, indent=1)
 
 
+def _grants_table(state: LineageGraph) -> pa.Table:
+    """Built a column at a time from fold's rows: no dict a row."""
+    rows = sorted_grants(state)
+    return pa.table(
+        {name: [getattr(row, name) for row in rows] for name in GRANTS_SCHEMA.names},
+        schema=GRANTS_SCHEMA,
+    )
+
+
+def _facts_table(facts_cache: Mapping[str, Derived]) -> pa.Table:
+    keys = sorted(facts_cache)
+    return pa.table(
+        {"key": keys, "derived": [derived_to_json(facts_cache[k]) for k in keys]},
+        schema=FACTS_SCHEMA,
+    ).replace_schema_metadata({"version": _cache_version()})
+
+
 def write_outputs(
     out: Path,
     state: LineageGraph,
@@ -269,6 +286,9 @@ def write_outputs(
     ``query_ids`` are every id folded so far, streamed into ``_state/query_ids.parquet``."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "_state").mkdir(exist_ok=True)
+    # the query ids first: their source (the run's occurrences) is let go before the rest
+    seen = out / "_state" / "query_ids.parquet"
+    staged = [(_write_chunks_tmp(query_ids, SEEN_SCHEMA, seen), seen)]
     state_nodes = _node_rows(state, state.graph)
     state_ids = {r["key"]: r["node_id"] for r in state_nodes}
     state_edges = _edge_rows(state.graph, state_ids)
@@ -277,26 +297,19 @@ def write_outputs(
     else:
         public_nodes = _node_rows(state, public_graph)
         public_edges = _edge_rows(public_graph, {r["key"]: r["node_id"] for r in public_nodes})
-    tables = {
-        out / "nodes.parquet": _table(public_nodes, NODES_SCHEMA),
-        out / "edges.parquet": _table(public_edges, EDGES_SCHEMA),
-        out / "grants.parquet": _table(public_rows(state), GRANTS_SCHEMA),
-        out / "errors.parquet": _table(_error_rows(errors), ERRORS_SCHEMA),
-        out / "runs.parquet": _table(runs, RUNS_SCHEMA),
-        out / "_state" / "nodes.parquet": _table(state_nodes, STATE_NODES_SCHEMA),
-        out / "_state" / "edges.parquet": _table(state_edges, STATE_EDGES_SCHEMA),
+    # each table is built, written and let go before the next: rows never pile up
+    tables: dict[Path, Callable[[], pa.Table]] = {
+        out / "nodes.parquet": lambda: _table(public_nodes, NODES_SCHEMA),
+        out / "edges.parquet": lambda: _table(public_edges, EDGES_SCHEMA),
+        out / "grants.parquet": lambda: _grants_table(state),
+        out / "errors.parquet": lambda: _table(_error_rows(errors), ERRORS_SCHEMA),
+        out / "runs.parquet": lambda: _table(runs, RUNS_SCHEMA),
+        out / "_state" / "nodes.parquet": lambda: _table(state_nodes, STATE_NODES_SCHEMA),
+        out / "_state" / "edges.parquet": lambda: _table(state_edges, STATE_EDGES_SCHEMA),
     }
     if facts_cache is not None:
-        tables[out / "_state" / "facts.parquet"] = pa.table(
-            {
-                "key": sorted(facts_cache),
-                "derived": [derived_to_json(facts_cache[k]) for k in sorted(facts_cache)],
-            },
-            schema=FACTS_SCHEMA,
-        ).replace_schema_metadata({"version": _cache_version()})
-    staged = [(_write_tmp(table, path), path) for path, table in tables.items()]
-    seen = out / "_state" / "query_ids.parquet"
-    staged.append((_write_chunks_tmp(query_ids, SEEN_SCHEMA, seen), seen))
+        tables[out / "_state" / "facts.parquet"] = lambda: _facts_table(facts_cache)
+    staged += [(_write_tmp(build(), path), path) for path, build in tables.items()]
     models = out / "_state" / "models.json"
     staged.append((_write_text_tmp(_models_json(state), models), models))
     for tmp, path in staged:
@@ -348,8 +361,8 @@ def read_state(out: Path) -> LineageGraph:
             last_seen=row["last_seen"],
             last_query_id=row["last_query_id"],
         )
-    state.grants.extend(read_rows(out / "grants.parquet"))
-    state.future_grants = sum(1 for row in state.grants if row["action"] == "FUTURE")
+    state.grants.extend(GrantRow(**row) for row in read_rows(out / "grants.parquet"))
+    state.future_grants = sum(1 for row in state.grants if row.action == "FUTURE")
     models = out / "_state" / "models.json"
     for row in json.loads(models.read_text(encoding="utf-8")) if models.is_file() else []:
         state.models[(row["database"], row["schema"], row["name"])] = ModelVersions(
