@@ -3,8 +3,9 @@
 Query logs repeat the same statements thousands of times with other literals. A statement is
 keyed by its context and fingerprint (parse.fingerprint: literals replaced) when derive says no
 literal of it can change its facts (``Derived.literal_free``), else by its exact text. Misses are
-derived in a process pool of ``workers`` processes; hits cost a regex and a hash. The entries can
-be saved in the output folder so that a nightly run derives only what it has not seen before.
+derived in a process pool of ``workers`` processes while later batches are read (``submit``, then
+``finish``); hits cost a regex and a hash. The entries can be saved in the output folder so that
+a nightly run derives only what it has not seen before.
 """
 
 from __future__ import annotations
@@ -203,9 +204,3 @@ class StatementCache:
         for key, derived in zip(misses, self._derive(list(misses.values())), strict=True):
             self.entries[key] = derived
         return [self._id(key, row[0]) for key, row in zip(keys, pending.rows, strict=True)]
-
-    def ids_for(
-        self, texts: Sequence[str], databases: Sequence[str], schemas: Sequence[str]
-    ) -> list[int]:
-        """The id of each statement's facts, deriving (in parallel) those not seen before."""
-        return self.finish(self.submit(texts, databases, schemas))
