@@ -38,9 +38,13 @@ $(PEERS)/.installed:
 	$(PEERS)/bin/python -m pip install --quiet pyarrow openlineage-sql 'acryl-datahub[sql-parser]'
 	touch $@
 
+# About 20 minutes on 2 cores: the slow tests, the peers at 100k rows, memory at 100k and 1M
+# rows, then the incremental, workers and derive targets.
 bench: $(VENV)/.installed $(PEERS)/.installed
 	$(BIN)/python -m pytest -m slow -p no:cacheprovider
 	$(BIN)/python benchmarks/run.py --peer-python $(PEERS)/bin/python
+	$(BIN)/python benchmarks/run.py --scale --rows 100000 --workdir /tmp/mlscale
+	$(BIN)/python benchmarks/targets.py
 
 clean:
 	rm -rf $(VENV) $(PEERS) $(FAKESNOW) out .pytest_cache

@@ -20,7 +20,8 @@ from extractor.facts import Derived, ErrorRecord
 from extractor.sources import LiveReader, read_sources
 
 TS = pa.timestamp("us", tz="UTC")
-READ_AHEAD = 4  # batches read while the pool derives earlier ones
+READ_AHEAD = 4  # batches read while the pool derives earlier ones …
+READ_AHEAD_ROWS = 16384  # … as long as their texts stay few
 CHUNK_ROWS = 16384  # occurrences folded (and their query ids written) a chunk at a time
 OCCURRENCES = pa.schema(
     [
@@ -124,18 +125,24 @@ def collect(
 ) -> list[pa.RecordBatch]:
     """Stream the sources in this process (``live`` reads ``snowflake://`` specs).
 
-    With a pool, up to READ_AHEAD batches are read and fingerprinted while the workers derive
-    the statements of earlier ones; batches are finished in the order they were read, so the
-    result does not depend on the pool."""
+    With a pool, up to READ_AHEAD batches (READ_AHEAD_ROWS rows) are read and fingerprinted
+    while the workers derive the statements of earlier ones; batches are finished in the order
+    they were read, so the result does not depend on the pool."""
     kept: list[pa.RecordBatch] = []
     in_flight: deque[_InFlight] = deque()
+    waiting = 0  # rows in flight, whose texts are held until their batch is finished
     for batch in read_sources(specs, on_error, batch_rows, live=live):
         progress(batch.num_rows)
         flight = _begin_batch(batch, since, until, cache, counts)
         if flight is not None:
             in_flight.append(flight)
-        while in_flight and (len(in_flight) > READ_AHEAD or in_flight[0].pending.done()):
-            kept.append(_end_batch(in_flight.popleft(), cache))
+            waiting += flight.rows.num_rows
+        while in_flight and (
+            len(in_flight) > READ_AHEAD or waiting > READ_AHEAD_ROWS or in_flight[0].pending.done()
+        ):
+            done = in_flight.popleft()
+            waiting -= done.rows.num_rows
+            kept.append(_end_batch(done, cache))
     kept.extend(_end_batch(flight, cache) for flight in in_flight)
     return kept
 

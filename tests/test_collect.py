@@ -49,7 +49,9 @@ def test_chunks_come_in_time_then_query_id_order(arrangement: str, chunk_rows: i
         (t, q)
         for chunk in occurrences.chunks(chunk_rows)
         for t, q in zip(
-            chunk.column("start_time").to_pylist(), chunk.column("query_id").to_pylist()
+            chunk.column("start_time").to_pylist(),
+            chunk.column("query_id").to_pylist(),
+            strict=True,
         )
     ]
     assert read == expected
