@@ -20,9 +20,12 @@ from extractor.facts import Derived, ErrorRecord
 from extractor.sources import LiveReader, read_sources
 
 TS = pa.timestamp("us", tz="UTC")
-READ_AHEAD = 4  # batches read while the pool derives earlier ones …
-READ_AHEAD_ROWS = 16384  # … as long as their texts stay few
+# With a pool, a source batch is cut in pieces, and up to READ_AHEAD pieces are read and keyed
+# while the workers derive the statements of earlier ones (their texts held meanwhile).
+READ_AHEAD = 4
+PIECE_ROWS = 4096
 CHUNK_ROWS = 16384  # occurrences folded (and their query ids written) a chunk at a time
+WIDE = 8  # a chunk whose rows span more than WIDE chunks of the table: the log is not in order
 OCCURRENCES = pa.schema(
     [
         ("start_time", TS),
@@ -125,24 +128,21 @@ def collect(
 ) -> list[pa.RecordBatch]:
     """Stream the sources in this process (``live`` reads ``snowflake://`` specs).
 
-    With a pool, up to READ_AHEAD batches (READ_AHEAD_ROWS rows) are read and fingerprinted
-    while the workers derive the statements of earlier ones; batches are finished in the order
-    they were read, so the result does not depend on the pool."""
+    Source batches are taken in pieces of at most PIECE_ROWS rows; with a pool, up to
+    READ_AHEAD pieces are read and fingerprinted while the workers derive the statements of
+    earlier ones. Pieces are finished in the order they were read, so the result does not
+    depend on the pool."""
     kept: list[pa.RecordBatch] = []
     in_flight: deque[_InFlight] = deque()
-    waiting = 0  # rows in flight, whose texts are held until their batch is finished
-    for batch in read_sources(specs, on_error, batch_rows, live=live):
-        progress(batch.num_rows)
-        flight = _begin_batch(batch, since, until, cache, counts)
-        if flight is not None:
+    for whole in read_sources(specs, on_error, batch_rows, live=live):
+        progress(whole.num_rows)
+        for offset in range(0, whole.num_rows, PIECE_ROWS):
+            flight = _begin_batch(whole.slice(offset, PIECE_ROWS), since, until, cache, counts)
+            if flight is None:
+                continue
             in_flight.append(flight)
-            waiting += flight.rows.num_rows
-        while in_flight and (
-            len(in_flight) > READ_AHEAD or waiting > READ_AHEAD_ROWS or in_flight[0].pending.done()
-        ):
-            done = in_flight.popleft()
-            waiting -= done.rows.num_rows
-            kept.append(_end_batch(done, cache))
+            while in_flight and (len(in_flight) > READ_AHEAD or in_flight[0].pending.done()):
+                kept.append(_end_batch(in_flight.popleft(), cache))
     kept.extend(_end_batch(flight, cache) for flight in in_flight)
     return kept
 
@@ -202,6 +202,9 @@ class SortedOccurrences:
             indices = self.order.slice(offset, rows)
             bounds = pc.min_max(indices)
             low, high = bounds["min"].as_py(), bounds["max"].as_py()
+            if high - low >= WIDE * rows and self.table.column(0).num_chunks > 1:
+                # sources that overlap in time: concatenate once rather than at every chunk
+                self.table = self.table.combine_chunks()
             part = self.table.slice(low, high - low + 1)
             yield part.take(pc.subtract(indices, pa.scalar(low, indices.type)))
 

@@ -63,3 +63,13 @@ def test_fresh_query_ids_are_read_once_and_let_go() -> None:
     ids = [q for array in occurrences.fresh_query_ids() for q in array.to_pylist()]
     assert ids == ["s1", "q0000", "q0001", "q0002", "q0003"]
     assert occurrences.table.num_rows == 0
+
+
+def test_sources_overlapping_in_time_are_read_in_order() -> None:
+    """Two logs of the same hours: every chunk of the order spans the whole table."""
+    expected = rows_in_time_order(200)
+    first, second = expected[:2] + expected[2::2], expected[3::2]
+    batches = [batch(part[i : i + 5]) for part in (first, second) for i in range(0, 101, 5)]
+    occurrences = sort_occurrences([b for b in batches if b.num_rows])
+    read = [q for chunk in occurrences.chunks(4) for q in chunk.column("query_id").to_pylist()]
+    assert read == [q for _, q in expected]

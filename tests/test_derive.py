@@ -332,6 +332,10 @@ LITERAL_CASES = [
     ("CREATE TABLE DB.S.T (x INT) COMMENT = 'owned by finance'", False),
     ("CREATE TABLE DB.S.T (x INT) WITH TAG (DB.S.PII = 'email')", False),
     ("INSERT INTO IDENTIFIER('DB.S.T') SELECT * FROM DB.S.A", False),
+    # a tag named like a knob is still a tag: its value is part of the facts
+    ("CREATE VIEW DB.S.V WITH TAG (warehouse = 'wh_a') AS SELECT 1 FROM DB.S.X", False),
+    ("CREATE TABLE DB.S.T (c INT) WITH TAG (DB.S.TYPE = 'pii')", False),
+    ("ALTER TABLE DB.S.T SET TAG DB.S.TYPE = 'pii'", False),
 ]
 
 
@@ -351,6 +355,10 @@ def test_literals_that_can_change_facts_are_found(sql: str, literal_free: bool) 
         ("INSERT INTO DB.S.T WITH c AS (SELECT * FROM DB.S.A) SELECT * FROM d", False),
         ("COPY INTO DB.S.T FROM @LANDING/x/", False),
         ("COPY INTO DB.S.T FROM @~/x/", True),
+        ("CREATE TABLE DB.S.T (c INT) WITH TAG (PII = 'email')", False),
+        ("CREATE TABLE DB.S.T (c INT) WITH TAG (DB.S.PII = 'email')", True),
+        ("ALTER TABLE DB.S.T SET TAG PII = 'email'", False),
+        ("ALTER TABLE DB.S.T SET TAG DB.S.PII = 'email'", True),
     ],
 )
 def test_names_that_need_the_session_context_are_found(sql: str, context_free: bool) -> None:

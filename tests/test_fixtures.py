@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -134,3 +136,38 @@ def test_nightly_run_reuses_the_facts_cache(tmp_path: Path) -> None:
     again = extract(ExtractOptions(sources=[str(FIXTURES / "warehouse")], out=tmp_path))
     assert first.derived > 0 and again.derived == 0
     assert again.statements == 0 and again.skipped_duplicate == first.statements + first.errors
+
+
+def test_large_batches_in_pieces_give_the_same_bytes(tmp_path: Path) -> None:
+    """A Parquet log read in batches of 65,536 rows is cut in pieces for the pool; small
+    batches or large, one process or two: the same output."""
+    rows = 9000
+    texts = [
+        f"INSERT INTO DB.S.T{i % 7} SELECT * FROM DB.S.SRC{i % 11} WHERE d > {i}"
+        if i % 3
+        else f"CREATE OR REPLACE TABLE DB.S.C{i % 5} AS SELECT {i} AS x FROM DB.S.T{i % 7}"
+        for i in range(rows)
+    ]
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    log = tmp_path / "log.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "QUERY_ID": [f"q{(i * 7919) % rows:05}" for i in range(rows)],
+                "QUERY_TEXT": texts,
+                "START_TIME": [start + timedelta(seconds=i // 4) for i in range(rows)],
+                "ROLE_NAME": ["ETL"] * rows,
+            }
+        ),
+        log,
+    )
+    for name, workers, batch_rows in (("one", 1, 1000), ("two", 2, 65536), ("big", 1, 65536)):
+        extract(
+            ExtractOptions(
+                sources=[str(log)], out=tmp_path / name, workers=workers, batch_rows=batch_rows
+            )
+        )
+    for name in ("nodes", "edges", "grants"):
+        one = (tmp_path / "one" / f"{name}.parquet").read_bytes()
+        assert (tmp_path / "two" / f"{name}.parquet").read_bytes() == one, name
+        assert (tmp_path / "big" / f"{name}.parquet").read_bytes() == one, name

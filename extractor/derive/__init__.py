@@ -40,6 +40,7 @@ from extractor.derive.tables import (
 )
 from extractor.facts import Derived, Fact, StatementError
 from extractor.parse import parse_statements
+from grammars import MlSnowflake
 from grammars.ml import Call, CreateModel, CreateService, ModelRef
 
 __all__ = ["Context", "DeriveError", "derive_facts", "derive_metadata", "derive_statement"]
@@ -228,8 +229,12 @@ def cache_flags(tree: exp.Expr) -> tuple[bool, bool]:
             context_ok = context_ok and len(node.parts) == 3
         elif kind is _WITH:
             has_with = True
-        if verdict is _BY_NAME:
-            harmless = node.name.upper() in _HARMLESS_PROPERTIES
+        elif kind is _TAGS:
+            context_ok = context_ok and _tags_qualified(node)
+        if verdict is _BY_NAME:  # a tag (TAG (type = 'pii')) is never a knob, whatever its name
+            harmless = (
+                not isinstance(node.parent, exp.Tags) and node.name.upper() in _HARMLESS_PROPERTIES
+            )
         elif verdict is not None:
             harmless = verdict
         for value in node.args.values():
@@ -242,7 +247,14 @@ def cache_flags(tree: exp.Expr) -> tuple[bool, bool]:
     return literals_ok, context_ok
 
 
-_LITERAL, _TABLE, _MODEL_REF, _WITH, _OTHER = "literal", "table", "model", "with", "other"
+_LITERAL, _TABLE, _MODEL_REF, _WITH, _TAGS, _OTHER = (
+    "literal",
+    "table",
+    "model",
+    "with",
+    "tags",
+    "other",
+)
 
 
 _BY_NAME = "by name"  # a plain KEY = value property: harmless when its key is a known knob
@@ -261,6 +273,8 @@ def _node_kind(cls: type) -> tuple[str, bool | str | None]:
         kind = _MODEL_REF
     elif issubclass(cls, exp.With):
         kind = _WITH
+    elif issubclass(cls, (exp.Tags, exp.AlterSet)):
+        kind = _TAGS
     else:
         kind = _OTHER
     if issubclass(cls, _LITERAL_HARMLESS):
@@ -268,6 +282,16 @@ def _node_kind(cls: type) -> tuple[str, bool | str | None]:
     if cls is exp.Property:
         return kind, _BY_NAME
     return kind, False if issubclass(cls, _LITERAL_SENSITIVE) else None
+
+
+def _tags_qualified(node: exp.Expr) -> bool:
+    """Whether every tag named in ``TAG (…)`` or ``SET TAG …`` has three parts (else the tag's
+    name, part of the facts, comes from the session's context)."""
+    if isinstance(node, exp.Tags):
+        names = [tag.this for tag in node.expressions]
+    else:
+        names = [eq.this for eq in node.args.get("tag") or []]
+    return all(len(_parse_dotted(name.sql(dialect=MlSnowflake))) >= 3 for name in names)
 
 
 def _qualified(table: exp.Table) -> bool | None:
