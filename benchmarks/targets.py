@@ -83,23 +83,34 @@ def extract(sources: list[Path], out: Path, *extra: str) -> dict:
     return measured
 
 
-def incremental(workdir: Path, rows_per_day: int) -> None:
+def incremental(workdir: Path, rows_per_day: int, repeats: int) -> None:
+    """A full rebuild of 31 days against a nightly run adding day 31 to the graph of the first
+    30 (each on a fresh copy of it); the two alternate, each keeping its best of ``repeats``."""
     days = workdir / "days"
     days.mkdir(parents=True, exist_ok=True)
     start = date(2026, 3, 1)
     for day in range(31):  # one export per day, as the nightly job receives them
         generate(days / f"qh-{day:02}.csv", rows_per_day, 100 + day, 1, start + timedelta(days=day))
     files = sorted(days.glob("*.csv"))
-    full = extract(files, workdir / "full", "--workers", "1")
     base = workdir / "base"
     extract(files[:30], base, "--workers", "1")
-    nightly = extract([files[30]], base, "--workers", "1")
+    full = nightly = None
+    for _ in range(repeats):
+        shutil.rmtree(workdir / "full", ignore_errors=True)
+        run = extract(files, workdir / "full", "--workers", "1")
+        full = run if full is None or run["seconds"] < full["seconds"] else full
+        shutil.rmtree(workdir / "nightly", ignore_errors=True)
+        shutil.copytree(base, workdir / "nightly", symlinks=True)
+        run = extract([files[30]], workdir / "nightly", "--workers", "1")
+        nightly = run if nightly is None or run["seconds"] < nightly["seconds"] else nightly
+    assert full is not None and nightly is not None
     print(
         f"incremental: full rebuild of 31 days {full['seconds']:.1f} s "
         f"({full['summary']['rows_read']} rows); "
         f"nightly day 31 onto 30 days {nightly['seconds']:.1f} s "
         f"({nightly['summary']['rows_read']} rows, {nightly['summary']['derived']} derived) "
-        f"= {nightly['seconds'] / full['seconds']:.1%} of a rebuild (target ≤ 10%)"
+        f"= {nightly['seconds'] / full['seconds']:.1%} of a rebuild (target ≤ 10%)",
+        flush=True,
     )
 
 
@@ -206,7 +217,7 @@ def main() -> int:
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
     print(f"load average at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    incremental(args.workdir, args.rows_per_day)
+    incremental(args.workdir, args.rows_per_day, args.repeats)
     workers(args.workdir, args.distinct_rows, args.repeats)
     distinct(args.workdir, args.distinct_rows, args.repeats)
     return 0

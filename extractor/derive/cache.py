@@ -23,7 +23,10 @@ from extractor.parse import fingerprint, is_read_only
 CHUNK = 64  # statements per task sent to a worker
 READ_KEY = "r:"  # every pure read shares these facts: none
 READ = Derived(statement_kind="READ", literal_free=True, context_free=True)
-RECENT_TEXTS = 20_000  # texts whose key is remembered; the memo is cleared when full
+# Texts whose key is remembered, at most this many and this many characters (dbt models and
+# generated statements run to hundreds of KB); the memo is cleared when full.
+RECENT_TEXTS = 20_000
+RECENT_CHARS = 8_000_000
 
 
 def _specific_key(mark: str, first: Derived, text: str, database: str, schema: str) -> str:
@@ -73,6 +76,7 @@ class StatementCache:
         self.derived_now = 0
         self.workers = workers
         self._recent_keys: dict[str, str] = {}
+        self._recent_chars = 0
         self._in_flight: dict[str, tuple[Future[list[Derived]], int, Row]] = {}
         # A forked worker starts with this process's objects, none of which it frees: frozen,
         # its garbage collector never walks them (nor copies their pages); ~10% faster here.
@@ -113,9 +117,12 @@ class StatementCache:
         found = memo.get(text)
         if found is None:
             found = READ_KEY if is_read_only(text) else "f:" + fingerprint(text)
-            if len(memo) >= RECENT_TEXTS:
-                memo.clear()
-            memo[text] = found
+            if len(text) <= RECENT_CHARS // 100:  # a huge text is not worth holding
+                if len(memo) >= RECENT_TEXTS or self._recent_chars + len(text) > RECENT_CHARS:
+                    memo.clear()
+                    self._recent_chars = 0
+                memo[text] = found
+                self._recent_chars += len(text)
         return found
 
     def adopt(self, key: str, derived: Derived, error_hash: str) -> int:
