@@ -7,6 +7,7 @@ same reduction runs in this process or, per partition, on Dask workers (``dask_e
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,13 +30,56 @@ WIDE = 8  # a chunk whose rows span more than WIDE chunks of the table: the log 
 OCCURRENCES = pa.schema(
     [
         ("start_time", TS),
-        ("query_id", pa.string()),
+        # Snowflake's query ids (01b87a03-0002-6a41-0000-00026b1eba5d) as their 16 bytes; any
+        # other id as it is (and a null beside it). Half the memory of the text, the same order.
+        ("query_uuid", pa.binary(16)),
+        ("query_other", pa.string()),
         ("statement", pa.int32()),
         # a log has few roles and users: 4 bytes a row instead of their names
         ("role_name", pa.dictionary(pa.int32(), pa.string())),
         ("user_name", pa.dictionary(pa.int32(), pa.string())),
     ]
 )
+# What fold reads, a chunk at a time: the query id as text again.
+FOLD_ORDER = ["start_time", "query_id", "statement", "role_name", "user_name"]
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def encode_query_ids(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(query_uuid, query_other) of a column of query ids (a null id is the empty string)."""
+    values = ids.to_pylist()
+    uuids = [
+        bytes.fromhex(v.replace("-", "")) if v and _UUID.fullmatch(v) else None for v in values
+    ]
+    others = [None if u is not None else (v or "") for u, v in zip(uuids, values, strict=True)]
+    return pa.array(uuids, pa.binary(16)), pa.array(others, pa.string())
+
+
+def decode_query_ids(uuids: pa.Array, others: pa.Array) -> pa.Array:
+    """The query ids as text, from encode_query_ids' two columns."""
+    texts = []
+    for raw, other in zip(uuids.to_pylist(), others.to_pylist(), strict=True):
+        if raw is None:
+            texts.append(other)
+        else:
+            h = raw.hex()
+            texts.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return pa.array(texts, pa.string())
+
+
+def occurrence_batch(
+    start_time: pa.Array, query_id: pa.Array, statement: pa.Array, role: pa.Array, user: pa.Array
+) -> pa.RecordBatch:
+    return pa.record_batch(
+        [
+            start_time,
+            *encode_query_ids(query_id),
+            statement,
+            pc.dictionary_encode(role),
+            pc.dictionary_encode(user),
+        ],
+        schema=OCCURRENCES,
+    )
 
 
 @dataclass
@@ -103,15 +147,12 @@ def _begin_batch(
 
 def _end_batch(flight: _InFlight, cache: StatementCache) -> pa.RecordBatch:
     rows = flight.rows
-    return pa.record_batch(
-        [
-            rows.column("start_time"),
-            pc.fill_null(rows.column("query_id"), ""),
-            pa.array(cache.finish(flight.pending), pa.int32()),
-            pc.dictionary_encode(rows.column("role_name")),
-            pc.dictionary_encode(rows.column("user_name")),
-        ],
-        schema=OCCURRENCES,
+    return occurrence_batch(
+        rows.column("start_time"),
+        rows.column("query_id"),
+        pa.array(cache.finish(flight.pending), pa.int32()),
+        rows.column("role_name"),
+        rows.column("user_name"),
     )
 
 
@@ -180,7 +221,11 @@ def adopt_partition(result: PartitionResult, cache: StatementCache) -> list[pa.R
         pa.int32(),
     )
     return [
-        batch.set_column(2, "statement", pc.take(mapping, batch.column("statement")))
+        batch.set_column(
+            OCCURRENCES.get_field_index("statement"),
+            "statement",
+            pc.take(mapping, batch.column("statement")),
+        )
         for batch in result.occurrences
     ]
 
@@ -206,7 +251,12 @@ class SortedOccurrences:
                 # sources that overlap in time: concatenate once rather than at every chunk
                 self.table = self.table.combine_chunks()
             part = self.table.slice(low, high - low + 1)
-            yield part.take(pc.subtract(indices, pa.scalar(low, indices.type)))
+            chunk = part.take(pc.subtract(indices, pa.scalar(low, indices.type)))
+            ids = decode_query_ids(
+                chunk.column("query_uuid").combine_chunks(),
+                chunk.column("query_other").combine_chunks(),
+            )
+            yield chunk.append_column("query_id", ids).select(FOLD_ORDER)
 
     def fresh_query_ids(self) -> Iterator[pa.Array]:
         """The query ids folded by this run, chunk by chunk, in fold order. The last use of the
@@ -226,10 +276,13 @@ def sort_occurrences(batches: list[pa.RecordBatch]) -> SortedOccurrences:
     keys = pa.table(
         {
             "time": pc.fill_null(start, pa.scalar(0, TS)) if start.null_count else start,
-            "query_id": table.column("query_id"),
+            "uuid": table.column("query_uuid"),
+            "other": table.column("query_other"),
         }
     )
-    order = pc.sort_indices(keys, sort_keys=[("time", "ascending"), ("query_id", "ascending")])
+    order = pc.sort_indices(
+        keys, sort_keys=[("time", "ascending"), ("uuid", "ascending"), ("other", "ascending")]
+    )
     del keys
     pa.default_memory_pool().release_unused()  # the sort's scratch space, for fold to use
     return SortedOccurrences(table, order)

@@ -8,21 +8,24 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 import pytest
 
-from extractor.collect import OCCURRENCES, sort_occurrences
+from extractor.collect import (
+    OCCURRENCES,
+    decode_query_ids,
+    encode_query_ids,
+    occurrence_batch,
+    sort_occurrences,
+)
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def batch(rows: list[tuple[datetime | None, str]]) -> pa.RecordBatch:
-    return pa.record_batch(
-        [
-            pa.array([t for t, _ in rows], OCCURRENCES.field("start_time").type),
-            pa.array([q for _, q in rows]),
-            pa.array(range(len(rows)), pa.int32()),
-            pa.array(["R"] * len(rows)).dictionary_encode(),
-            pa.array(["U"] * len(rows)).dictionary_encode(),
-        ],
-        schema=OCCURRENCES,
+    return occurrence_batch(
+        pa.array([t for t, _ in rows], OCCURRENCES.field("start_time").type),
+        pa.array([q for _, q in rows]),
+        pa.array(range(len(rows)), pa.int32()),
+        pa.array(["R"] * len(rows)),
+        pa.array(["U"] * len(rows)),
     )
 
 
@@ -63,6 +66,29 @@ def test_fresh_query_ids_are_read_once_and_let_go() -> None:
     ids = [q for array in occurrences.fresh_query_ids() for q in array.to_pylist()]
     assert ids == ["s1", "q0000", "q0001", "q0002", "q0003"]
     assert occurrences.table.num_rows == 0
+
+
+def test_query_ids_are_kept_in_sixteen_bytes_when_they_are_snowflake_ids() -> None:
+    ids = pa.array(
+        [
+            "01b87a03-0002-6a41-0000-00026b1eba5d",
+            "01B87A03-0002-6A41-0000-00026B1EBA5D",  # not Snowflake's spelling: kept as text
+            "q1",
+            "",
+            None,
+            "manifest:DB.S.M/V1",
+        ]
+    )
+    uuids, others = encode_query_ids(ids)
+    assert uuids.type.byte_width == 16 and uuids.null_count == 5
+    assert decode_query_ids(uuids, others).to_pylist() == [
+        "01b87a03-0002-6a41-0000-00026b1eba5d",
+        "01B87A03-0002-6A41-0000-00026B1EBA5D",
+        "q1",
+        "",
+        "",
+        "manifest:DB.S.M/V1",
+    ]
 
 
 def test_sources_overlapping_in_time_are_read_in_order() -> None:
