@@ -44,7 +44,7 @@ bench: $(VENV)/.installed $(PEERS)/.installed
 	$(BIN)/python -m pytest -m slow -p no:cacheprovider
 	$(BIN)/python benchmarks/run.py --peer-python $(PEERS)/bin/python
 	$(BIN)/python benchmarks/run.py --scale --rows 100000 --workdir /tmp/mlscale
-	$(BIN)/python benchmarks/targets.py
+	$(BIN)/python benchmarks/targets.py --repeats 5
 
 clean:
 	rm -rf $(VENV) $(PEERS) $(FAKESNOW) out .pytest_cache
