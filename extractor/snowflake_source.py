@@ -438,22 +438,31 @@ def _retrying(
         try:
             return action(session.cursor())
         except _failure_types() as err:
-            reason = _reason(err, session.secrets)
-            if not _is_retryable(err) or attempt == attempts:
-                raise _Failed(attempt, reason) from None
-            delay = _pause(settings, attempt)
-            log.warning(
-                "%s: %s failed (attempt %d of %d: %s); retrying in %.3g s",
-                session.name,
-                what,
-                attempt,
-                attempts,
-                reason,
-                delay,
-            )
-            session.reset()
-            time.sleep(delay)
+            _retry_or_raise(session, settings, what, err, attempt)
     raise AssertionError("unreachable")
+
+
+def _retry_or_raise(
+    session: _Session, settings: SnowflakeSettings, what: str, err: Exception, attempt: int
+) -> None:
+    """After a failed ``attempt``: raise _Failed when it cannot or may no more be retried, else
+    say so, reconnect and wait the backoff."""
+    attempts = settings.retries + 1
+    reason = _reason(err, session.secrets)
+    if not _is_retryable(err) or attempt == attempts:
+        raise _Failed(attempt, reason) from None
+    delay = _pause(settings, attempt)
+    log.warning(
+        "%s: %s failed (attempt %d of %d: %s); retrying in %.3g s",
+        session.name,
+        what,
+        attempt,
+        attempts,
+        reason,
+        delay,
+    )
+    session.reset()
+    time.sleep(delay)
 
 
 # --------------------------------------------------------------------------------------------
@@ -662,21 +671,10 @@ def _window_batches(
                     )
             return
         except _failure_types() as err:
-            reason = _reason(err, session.secrets)
-            if not _is_retryable(err) or attempt == attempts:
-                raise _window_failed(session.name, run, window, _Failed(attempt, reason)) from None
-            delay = _pause(settings, attempt)
-            log.warning(
-                "%s: window %s failed (attempt %d of %d: %s); retrying in %.3g s",
-                session.name,
-                window,
-                attempt,
-                attempts,
-                reason,
-                delay,
-            )
-            session.reset()
-            time.sleep(delay)
+            try:
+                _retry_or_raise(session, settings, f"window {window}", err, attempt)
+            except _Failed as failed:
+                raise _window_failed(session.name, run, window, failed) from None
 
 
 def _window_failed(name: str, run: Window, window: Window, failed: _Failed) -> SourceError:
