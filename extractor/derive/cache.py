@@ -176,12 +176,13 @@ class StatementCache:
         pending = Pending(rows, marks)
         if not first:
             return pending
-        self.derived_now += len(first)
         if self._executor is None:
-            derived_now = derive_chunk(list(first.values()))
-            for (mark, row), derived in zip(first.items(), derived_now, strict=True):
+            for (mark, row), derived in zip(
+                first.items(), self._derive(list(first.values())), strict=True
+            ):
                 self._settle(mark, row, derived)
             return pending
+        self.derived_now += len(first)
         size = self._chunk_size(len(first))
         pending.futures = self._start(list(first.values()), size)
         for i, (mark, row) in enumerate(first.items()):
