@@ -16,7 +16,6 @@ Snowflake rules kept (https://docs.snowflake.com/en/user-guide/security-access-c
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -340,11 +339,6 @@ def sorted_grants(state: LineageGraph) -> list[GrantRow]:
             r.grantee,
         ),
     )
-
-
-def public_rows(state: LineageGraph) -> list[dict[str, Any]]:
-    """grants.parquet's rows as dicts, as ``query.load_graph`` reads them back."""
-    return [dataclasses.asdict(row) for row in sorted_grants(state)]
 
 
 def follow(state: LineageGraph, moves: list[tuple[str, str, str]]) -> None:

@@ -5,6 +5,7 @@ The matrix: a role × an object × a grant history → visible or masked.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,13 +13,19 @@ from test_fixtures import FIXTURES
 
 from extractor.derive import Context, derive_statement
 from extractor.fold import Occurrence, fold
-from extractor.grants import public_rows
+from extractor.grants import sorted_grants
 from extractor.graph import LineageGraph
 from extractor.query import Graph, Node, lineage, load_graph, resolve_object, trace
 from extractor.run import ExtractOptions, extract
 from extractor.visibility import Visibility, VisibilityError
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def public_rows(state: LineageGraph) -> list[dict]:
+    """grants.parquet's rows as dicts, as ``query.load_graph`` reads them back."""
+    return [dataclasses.asdict(row) for row in sorted_grants(state)]
+
 
 BASE = [
     ("SYSADMIN", "CREATE DATABASE d"),
