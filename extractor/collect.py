@@ -31,7 +31,8 @@ OCCURRENCES = pa.schema(
     [
         ("start_time", TS),
         # Snowflake's query ids (01b87a03-0002-6a41-0000-00026b1eba5d) as their 16 bytes; any
-        # other id as it is (and a null beside it). Half the memory of the text, the same order.
+        # other id as it is (and a null beside it). Half the memory of the text; sorted as the
+        # text among ids of one kind, Snowflake's before the others at the same time.
         ("query_uuid", pa.binary(16)),
         ("query_other", pa.string()),
         ("statement", pa.int32()),

@@ -297,7 +297,7 @@ def write_outputs(
     else:
         public_nodes = _node_rows(state, public_graph)
         public_edges = _edge_rows(public_graph, {r["key"]: r["node_id"] for r in public_nodes})
-    # each table is built, written and let go before the next: rows never pile up
+    # each Arrow table is built, written and let go before the next is built
     tables: dict[Path, Callable[[], pa.Table]] = {
         out / "nodes.parquet": lambda: _table(public_nodes, NODES_SCHEMA),
         out / "edges.parquet": lambda: _table(public_edges, EDGES_SCHEMA),
