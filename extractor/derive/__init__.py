@@ -37,10 +37,10 @@ from extractor.derive.tables import (
     derive_undrop,
     derive_update,
     no_facts,
+    tag_parts,
 )
 from extractor.facts import Derived, Fact, StatementError
 from extractor.parse import parse_statements
-from grammars import MlSnowflake
 from grammars.ml import Call, CreateModel, CreateService, ModelRef
 
 __all__ = ["Context", "DeriveError", "derive_facts", "derive_metadata", "derive_statement"]
@@ -291,7 +291,7 @@ def _tags_qualified(node: exp.Expr) -> bool:
         names = [tag.this for tag in node.expressions]
     else:
         names = [eq.this for eq in node.args.get("tag") or []]
-    return all(len(_parse_dotted(name.sql(dialect=MlSnowflake))) >= 3 for name in names)
+    return all(len(tag_parts(name)) >= 3 for name in names)
 
 
 def _qualified(table: exp.Table) -> bool | None:

@@ -120,8 +120,13 @@ def object_properties(props: list[exp.Expr], ctx: Context) -> tuple[tuple[str, s
     return tuple(sorted(pairs))
 
 
+def tag_parts(name: exp.Expr) -> list[str]:
+    """The parts of a tag's name as written (``pii``, ``gov.tags.pii``)."""
+    return _parse_dotted(name.sql(dialect=MlSnowflake))
+
+
 def _tag_pair(name: exp.Expr, value: exp.Expr | None, ctx: Context) -> tuple[str, str]:
-    tag = qualify(_parse_dotted(name.sql(dialect=MlSnowflake)), ctx, "tag")
+    tag = qualify(tag_parts(name), ctx, "tag")
     key = "tag:" + ".".join(p for p in (tag.database, tag.schema, tag.name) if p)
     return key, value.name if value is not None else ""
 
