@@ -94,16 +94,15 @@ def incremental(workdir: Path, rows_per_day: int, repeats: int) -> None:
     files = sorted(days.glob("*.csv"))
     base = workdir / "base"
     extract(files[:30], base, "--workers", "1")
-    full = nightly = None
+    fulls, nightlies = [], []
     for _ in range(repeats):
         shutil.rmtree(workdir / "full", ignore_errors=True)
-        run = extract(files, workdir / "full", "--workers", "1")
-        full = run if full is None or run["seconds"] < full["seconds"] else full
+        fulls.append(extract(files, workdir / "full", "--workers", "1"))
         shutil.rmtree(workdir / "nightly", ignore_errors=True)
         shutil.copytree(base, workdir / "nightly", symlinks=True)
-        run = extract([files[30]], workdir / "nightly", "--workers", "1")
-        nightly = run if nightly is None or run["seconds"] < nightly["seconds"] else nightly
-    assert full is not None and nightly is not None
+        nightlies.append(extract([files[30]], workdir / "nightly", "--workers", "1"))
+    full = min(fulls, key=lambda run: run["seconds"])
+    nightly = min(nightlies, key=lambda run: run["seconds"])
     print(
         f"incremental: full rebuild of 31 days {full['seconds']:.1f} s "
         f"({full['summary']['rows_read']} rows); "
